@@ -1,0 +1,165 @@
+"""Management operations on a workspace, returning plain JSON-ready data.
+
+One implementation serves both doors: the admin API calls these in the server, and the CLI
+calls them directly when no server runs (or the same endpoints over HTTP when one does).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from opencdp.collect import quarantine, sources
+from opencdp.collect.events import count_events, export_events, recent_events
+from opencdp.collect.replay import replay
+from opencdp.hygiene.quality import quality_report
+from opencdp.sources import history
+from opencdp.sources import service as imports
+from opencdp.sources.databases import DatabaseQuery
+from opencdp.sources.importer import Progress
+from opencdp.sources.mapping import parse_mapping
+from opencdp.sources.replay import replay_import_row
+from opencdp.workspace import Workspace
+
+
+class NotFound(LookupError):
+    """The named object does not exist."""
+
+
+class Admin:
+    def __init__(self, workspace: Workspace) -> None:
+        self.ws = workspace
+
+    # sources ---------------------------------------------------------------
+    def create_source(
+        self, name: str, max_message_bytes: int | None = None, max_batch_bytes: int | None = None
+    ) -> dict[str, Any]:
+        return self.ws.write_sources(
+            lambda con: sources.create_source(
+                con, name, max_message_bytes=max_message_bytes, max_batch_bytes=max_batch_bytes
+            )
+        ).to_json()
+
+    def list_sources(self) -> list[dict[str, Any]]:
+        return [s.to_json() for s in self.ws.read(sources.list_sources)]
+
+    def get_source(self, name: str) -> dict[str, Any]:
+        return self.ws.read(lambda con: sources.get_source(con, name)).to_json()
+
+    def set_source_enabled(self, name: str, enabled: bool) -> dict[str, Any]:
+        return self.ws.write_sources(lambda con: sources.set_enabled(con, name, enabled)).to_json()
+
+    def rotate_write_key(self, name: str) -> dict[str, Any]:
+        return self.ws.write_sources(lambda con: sources.rotate_write_key(con, name)).to_json()
+
+    def set_source_limits(
+        self, name: str, max_message_bytes: int | None, max_batch_bytes: int | None
+    ) -> dict[str, Any]:
+        return self.ws.write_sources(
+            lambda con: sources.set_limits(
+                con, name, max_message_bytes=max_message_bytes, max_batch_bytes=max_batch_bytes
+            )
+        ).to_json()
+
+    def _source_id(self, name: str | None) -> str | None:
+        if name is None:
+            return None
+        return self.ws.read(lambda con: sources.get_source(con, name)).source_id
+
+    # events ----------------------------------------------------------------
+    def count_events(self, source: str | None = None) -> dict[str, Any]:
+        source_id = self._source_id(source)
+        counts = self.ws.read(lambda con: count_events(con, source_id))
+        counts["quarantined"] = self.ws.read(
+            lambda con: quarantine.count_quarantine(con, source_id)
+        )
+        return counts
+
+    def recent_events(self, source: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
+        source_id = self._source_id(source)
+        return self.ws.read(lambda con: recent_events(con, source_id=source_id, limit=limit))
+
+    def export_events(self, out: Path | BinaryIO, fmt: str, source: str | None = None) -> int:
+        source_id = self._source_id(source)
+        return self.ws.read(lambda con: export_events(con, out, fmt, source_id))
+
+    # quarantine ------------------------------------------------------------
+    def list_quarantine(
+        self, source: str | None = None, status: str | None = "pending", limit: int = 100
+    ) -> list[dict[str, Any]]:
+        source_id = self._source_id(source)
+        records = self.ws.read(
+            lambda con: quarantine.list_quarantine(
+                con, source_id=source_id, status=status, limit=limit
+            )
+        )
+        return [r.to_json() for r in records]
+
+    def _quarantined(self, quarantine_id: int) -> quarantine.QuarantinedRecord:
+        record = self.ws.read(lambda con: quarantine.get_quarantined(con, quarantine_id))
+        if record is None:
+            raise NotFound(f"no quarantined record {quarantine_id}")
+        return record
+
+    def replay_quarantined(self, quarantine_id: int, fixed_payload: Any = None) -> dict[str, Any]:
+        """Validate a quarantined record again (fixed or as stored) and store it.
+
+        Collected messages are replayed through the collector; imported rows through the
+        mapping of the import they came from (`fixed_payload` then holds column values).
+        """
+        record = self._quarantined(quarantine_id)
+        if record.stage == "import":
+            counts = replay_import_row(self.ws, record, fixed_payload)
+            return {"quarantine_id": quarantine_id, "stored": counts.records + counts.events,
+                    "duplicates": counts.unchanged}  # fmt: skip
+        result = replay(self.ws.collector, record, fixed_payload)
+        return {"quarantine_id": quarantine_id, "stored": result.stored,
+                "duplicates": result.duplicates}  # fmt: skip
+
+    def discard_quarantined(self, quarantine_id: int) -> dict[str, Any]:
+        record = self._quarantined(quarantine_id)
+        self.ws.write(lambda con: quarantine.mark(con, record.quarantine_id, "discarded"))
+        return {"quarantine_id": quarantine_id, "status": "discarded"}
+
+    # imports ---------------------------------------------------------------
+    def import_file(
+        self,
+        source: str,
+        path: Path,
+        mapping: dict[str, Any],
+        fmt: str | None = None,
+        encoding: str | None = None,
+        delimiter: str | None = None,
+        progress: Progress | None = None,
+        location: str | None = None,
+    ) -> dict[str, Any]:
+        report = imports.import_file(
+            self.ws, path, source=source, mapping=parse_mapping(mapping), fmt=fmt,
+            encoding=encoding, delimiter=delimiter, progress=progress, location=location,
+        )  # fmt: skip
+        return report.to_json()
+
+    def import_database(
+        self,
+        source: str,
+        url: str,
+        mapping: dict[str, Any],
+        table: str | None = None,
+        query: str | None = None,
+        cursor: str | None = None,
+        progress: Progress | None = None,
+    ) -> dict[str, Any]:
+        spec = DatabaseQuery(url, table=table, query=query, cursor=cursor)
+        report = imports.import_database(
+            self.ws, spec, source=source, mapping=parse_mapping(mapping), progress=progress
+        )
+        return report.to_json()
+
+    def list_imports(self, source: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
+        source_id = self._source_id(source)
+        return self.ws.read(lambda con: history.list_imports(con, source_id, limit))
+
+    # data quality ------------------------------------------------------------
+    def quality_report(self, source: str | None = None) -> dict[str, Any]:
+        source_id = self._source_id(source)
+        return self.ws.read(lambda con: quality_report(con, source_id=source_id))

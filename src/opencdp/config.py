@@ -1,0 +1,126 @@
+"""Settings: environment first, then a TOML config file, then defaults.
+
+Every setting is a field of `Settings` with a `doc` in its metadata; `docs/configuration.md`
+is checked against this module by the test suite, so a setting cannot go undocumented.
+The config file is `OPENCDP_CONFIG` if set, else `opencdp.toml` inside the data directory.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+ENV_PREFIX = "OPENCDP_"
+
+
+def _setting(default: Any, doc: str) -> Any:
+    return field(default=default, metadata={"doc": doc})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Runtime settings of one opencdp installation (one data directory)."""
+
+    data_dir: Path = _setting(
+        Path("./opencdp-data"),
+        "Directory holding the DuckDB database, the admin token and server state.",
+    )
+    host: str = _setting("127.0.0.1", "Interface the HTTP server listens on.")
+    port: int = _setting(8700, "TCP port the HTTP server listens on.")
+    admin_token: str = _setting(
+        "",
+        "Bearer token for the admin API. Empty: generated once and kept in "
+        "`<data_dir>/admin-token` (mode 0600).",
+    )
+    max_message_bytes: int = _setting(
+        32 * 1024,
+        "Default largest single message a source accepts (Segment's 32 KB). "
+        "A source may override it up to 4 MB.",
+    )
+    max_batch_bytes: int = _setting(
+        500 * 1024,
+        "Default largest request body, after decompression, a source accepts (Segment's "
+        "500 KB). A source may override it up to 4 MB (RudderStack SDK batches).",
+    )
+    max_pending_events: int = _setting(
+        250_000,
+        "Events waiting for the writer above which the collector answers 503 with "
+        "Retry-After instead of queueing more (back-pressure keeps memory bounded).",
+    )
+    max_commit_events: int = _setting(
+        50_000,
+        "Most events the writer puts in one group commit.",
+    )
+    dedupe_messages: int = _setting(
+        4_000_000,
+        "Deduplication remembers the messageIds of at least this many most recent messages "
+        "(at most twice as many), across restarts; 16 bytes of memory per message.",
+    )
+    checkpoint_wal_bytes: int = _setting(
+        256 * 1024 * 1024,
+        "Write-ahead-log size at which DuckDB folds the log into the database file.",
+    )
+    log_level: str = _setting("INFO", "Log level: DEBUG, INFO, WARNING or ERROR.")
+    log_format: str = _setting("json", "Log format: `json` (one object per line) or `text`.")
+
+    @property
+    def database_path(self) -> Path:
+        return self.data_dir / "opencdp.duckdb"
+
+    @property
+    def server_file(self) -> Path:
+        return self.data_dir / "server.json"
+
+
+def setting_docs() -> dict[str, str]:
+    """Name → documentation of every setting (used by docs and the docs test)."""
+    return {f.name: str(f.metadata["doc"]) for f in fields(Settings)}
+
+
+def _coerce(kind: Any, value: Any, name: str) -> Any:
+    target = {"Path": Path, "int": int, "str": str}[
+        kind if isinstance(kind, str) else kind.__name__
+    ]
+    try:
+        return target(value)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"setting {name}: cannot read {value!r} as {target.__name__}") from exc
+
+
+class ConfigError(ValueError):
+    """A setting has a value that cannot be used."""
+
+
+def load_settings(env: dict[str, str] | None = None, **overrides: Any) -> Settings:
+    """Resolve settings: explicit overrides (CLI flags) → environment → config file → default."""
+    env = dict(os.environ) if env is None else env
+    values: dict[str, Any] = {}
+    data_dir = overrides.get("data_dir") or env.get(f"{ENV_PREFIX}DATA_DIR")
+    config_path = env.get(f"{ENV_PREFIX}CONFIG")
+    base = Path(data_dir) if data_dir else Settings().data_dir
+    path = Path(config_path) if config_path else base / "opencdp.toml"
+    if path.exists():
+        try:
+            from_file = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"config file {path}: {exc}") from exc
+        unknown = set(from_file) - {f.name for f in fields(Settings)}
+        if unknown:
+            raise ConfigError(f"config file {path}: unknown settings {sorted(unknown)}")
+        values.update(from_file)
+    for f in fields(Settings):
+        env_value = env.get(ENV_PREFIX + f.name.upper())
+        if env_value is not None and env_value != "":
+            values[f.name] = env_value
+        if overrides.get(f.name) is not None:
+            values[f.name] = overrides[f.name]
+    settings = Settings()
+    coerced = {
+        f.name: _coerce(f.type, values[f.name], f.name)
+        for f in fields(Settings)
+        if f.name in values
+    }
+    return replace(settings, **coerced)

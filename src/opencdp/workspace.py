@@ -1,0 +1,113 @@
+"""A workspace: one data directory opened for writing, with its writer and services.
+
+The server opens one for its lifetime; CLI commands open one for a single command when no
+server runs. Both then use the same services, so behaviour never depends on which runs.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from pathlib import Path
+from typing import Any, TypeVar
+
+import duckdb
+
+from opencdp.collect.collector import Collector, IngestHandler, SourceKeys
+from opencdp.collect.event_log import EventLog
+from opencdp.config import Settings
+from opencdp.db import Writer, WriterSaturated, open_database
+from opencdp.sources.store import BatchToStore, SourceRecordStore, StoredCounts
+
+T = TypeVar("T")
+
+
+class Workspace:
+    """The open data directory: database, single writer, collector."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        con = open_database(
+            settings.database_path, checkpoint_wal_bytes=settings.checkpoint_wal_bytes
+        )
+        self.event_log = EventLog(con, settings.dedupe_messages)
+        self.writer = Writer(
+            con, max_pending=settings.max_pending_events, max_commit=settings.max_commit_events
+        )
+        self.source_keys = SourceKeys()
+        self.source_keys.refresh(con)
+        ingest = IngestHandler(self.event_log)
+        self.collector = Collector(
+            settings,
+            self.source_keys,
+            lambda payload, weight: self.writer.submit(ingest, payload, weight),
+        )
+        self.source_records = SourceRecordStore(self.event_log.reserve)
+        self.writer.start()
+
+    def submit_records(self, batch: BatchToStore) -> Future[StoredCounts]:
+        """Hand an imported batch to the writer; the future resolves after its commit.
+
+        An import is not a client that can retry later, so when live collection has
+        filled the writer queue it waits its turn instead of failing.
+        """
+        delay = 0.01
+        while True:
+            try:
+                return self.writer.submit(self.source_records, batch, weight=batch.weight)
+            except WriterSaturated:
+                time.sleep(delay)
+                delay = min(delay * 2, 0.5)
+
+    def write(self, fn: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
+        """Run `fn` in a write transaction and wait for its commit."""
+        result: T = self.writer.call(fn).result()
+        return result
+
+    def write_sources(self, fn: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
+        """A write that changes sources: the write-key cache is refreshed after it."""
+        result = self.write(fn)
+        reader = self.writer.reader()
+        try:
+            self.source_keys.refresh(reader)
+        finally:
+            reader.close()
+        return result
+
+    def read(self, fn: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
+        reader = self.writer.reader()
+        try:
+            return fn(reader)
+        finally:
+            reader.close()
+
+    def close(self) -> None:
+        self.writer.stop()
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
+def admin_token(settings: Settings) -> str:
+    """The admin API token: the configured one, or one generated once per data directory."""
+    if settings.admin_token:
+        return settings.admin_token
+    path = settings.data_dir / "admin-token"
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    token = "adm_" + secrets.token_urlsafe(32)
+    _write_private(path, token + "\n")
+    return token
+
+
+def _write_private(path: Path, text: str) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
