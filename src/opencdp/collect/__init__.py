@@ -1,0 +1,1 @@
+"""Collection: Segment-spec messages over HTTP into the append-only event log."""

@@ -1,0 +1,99 @@
+"""Reading the event log back: counts, the most recent events, and full exports.
+
+Exports name fields as the Segment spec does (`messageId`, `userId`, …) so a file written
+here can be read by anything that reads Segment data; nested objects stay nested in JSON
+Lines and Parquet holds them as JSON text.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import duckdb
+import orjson
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
+
+EXPORT_FORMATS = ("jsonl", "csv", "parquet")
+_FIELDS = {
+    "seq": "seq", "source_id": "sourceId", "message_id": "messageId", "type": "type",
+    "user_id": "userId", "anonymous_id": "anonymousId", "previous_id": "previousId",
+    "group_id": "groupId", "event": "event", "name": "name", "timestamp": "timestamp",
+    "original_timestamp": "originalTimestamp", "sent_at": "sentAt", "received_at": "receivedAt",
+    "properties": "properties", "traits": "traits", "context": "context",
+    "integrations": "integrations", "extra": "extra",
+}  # fmt: skip
+_JSON_FIELDS = ("properties", "traits", "context", "integrations", "extra")
+_SELECT = ", ".join(f'"{column}" AS "{alias}"' for column, alias in _FIELDS.items())
+_WHERE = "WHERE (?::VARCHAR IS NULL OR source_id = ?)"
+
+
+def count_events(con: duckdb.DuckDBPyConnection, source_id: str | None = None) -> dict[str, Any]:
+    rows = con.execute(
+        f"SELECT type, count(*) FROM events {_WHERE} GROUP BY type ORDER BY type",
+        [source_id, source_id],
+    ).fetchall()
+    by_type = {kind: int(n) for kind, n in rows}
+    return {"total": sum(by_type.values()), "by_type": by_type}
+
+
+def recent_events(
+    con: duckdb.DuckDBPyConnection, *, source_id: str | None = None, limit: int = 20
+) -> list[dict[str, Any]]:
+    """The newest events, newest first, as Segment-shaped dictionaries."""
+    cursor = con.execute(
+        f"SELECT {_SELECT} FROM events {_WHERE} ORDER BY seq DESC LIMIT ?",
+        [source_id, source_id, limit],
+    )
+    names = [d[0] for d in cursor.description or []]
+    return [_as_message(dict(zip(names, row, strict=True))) for row in cursor.fetchall()]
+
+
+def _as_message(row: dict[str, Any]) -> dict[str, Any]:
+    for key in _JSON_FIELDS:
+        if row.get(key) is not None:
+            row[key] = orjson.loads(row[key])
+    for key in ("timestamp", "originalTimestamp", "sentAt", "receivedAt"):
+        if row.get(key) is not None:
+            row[key] = row[key].isoformat()
+    return row
+
+
+def _batches(con: duckdb.DuckDBPyConnection, source_id: str | None) -> pa.RecordBatchReader:
+    relation = con.sql(
+        f"SELECT {_SELECT} FROM events {_WHERE} ORDER BY seq", params=[source_id, source_id]
+    )
+    return relation.to_arrow_reader(batch_size=50_000)
+
+
+def export_events(
+    con: duckdb.DuckDBPyConnection, out: Path | BinaryIO, fmt: str, source_id: str | None = None
+) -> int:
+    """Write every stored field of every event (optionally of one source); return the count."""
+    if fmt not in EXPORT_FORMATS:
+        raise ValueError(f"format must be one of {', '.join(EXPORT_FORMATS)}")
+    reader = _batches(con, source_id)
+    written = 0
+    if fmt == "parquet":
+        with pq.ParquetWriter(out, reader.schema) as writer:
+            for batch in reader:
+                writer.write_batch(batch)
+                written += batch.num_rows
+    elif fmt == "csv":
+        with pa_csv.CSVWriter(out, reader.schema) as writer:
+            for batch in reader:
+                writer.write_batch(batch)
+                written += batch.num_rows
+    else:
+        sink = open(out, "wb") if isinstance(out, Path) else out  # noqa: SIM115
+        try:
+            for batch in reader:
+                for row in batch.to_pylist():
+                    sink.write(orjson.dumps(_as_message(row), option=orjson.OPT_APPEND_NEWLINE))
+                written += batch.num_rows
+        finally:
+            if isinstance(out, Path):
+                sink.close()
+    return written
