@@ -1,0 +1,1 @@
+"""HTTP layer: FastAPI routers that translate HTTP into calls of the stages."""

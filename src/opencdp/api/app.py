@@ -1,0 +1,100 @@
+"""The FastAPI application: collection, admin API and health, over one open workspace."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+
+from fastapi import Depends, FastAPI, Request
+from starlette.responses import Response
+
+from opencdp import __version__
+from opencdp.admin import Admin, NotFound
+from opencdp.api.auth import bearer_checker
+from opencdp.api.collect import collection_router
+from opencdp.api.errors import error_response, install_error_handlers
+from opencdp.api.events import events_router
+from opencdp.api.imports import imports_router
+from opencdp.api.quality import quality_router
+from opencdp.api.sources import sources_router
+from opencdp.collect.replay import ReplayError
+from opencdp.collect.sources import SourceError, SourceNotFound
+from opencdp.config import Settings
+from opencdp.db.connection import fetch_one
+from opencdp.sources.databases import DatabaseSourceError
+from opencdp.sources.mapping import MappingError
+from opencdp.sources.readers import UnreadableFile
+from opencdp.workspace import Workspace, admin_token
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """Build the app; the workspace opens on startup and closes (checkpointed) on shutdown."""
+    workspace = Workspace(settings)
+    admin = Admin(workspace)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        _write_server_file(settings)
+        try:
+            yield
+        finally:
+            settings.server_file.unlink(missing_ok=True)
+            workspace.close()
+
+    app = FastAPI(title="opencdp", version=__version__, lifespan=lifespan)
+    app.state.workspace = workspace
+    install_error_handlers(app)
+    _map_domain_errors(app)
+
+    @app.get("/health", tags=["health"])
+    def health() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    @app.get("/ready", tags=["health"])
+    def ready() -> Response:
+        if workspace.writer.pending >= settings.max_pending_events:
+            return error_response(503, "overloaded", "writer queue is full", {"Retry-After": "1"})
+        workspace.read(lambda con: fetch_one(con, "SELECT 1"))
+        return Response(b'{"status": "ready"}', media_type="application/json")
+
+    app.include_router(collection_router(workspace.collector))
+    guard = [Depends(bearer_checker(admin_token(settings)))]
+    app.include_router(sources_router(admin), dependencies=guard)
+    app.include_router(events_router(admin), dependencies=guard)
+    app.include_router(imports_router(admin), dependencies=guard)
+    app.include_router(quality_router(admin), dependencies=guard)
+    return app
+
+
+def _map_domain_errors(app: FastAPI) -> None:
+    statuses: list[tuple[type[Exception], int, str]] = [
+        (SourceNotFound, 404, "not_found"),
+        (NotFound, 404, "not_found"),
+        (SourceError, 409, "conflict"),
+        (MappingError, 400, "invalid_mapping"),
+        (UnreadableFile, 400, "unreadable_file"),
+        (DatabaseSourceError, 400, "database_error"),
+        (ReplayError, 409, "cannot_replay"),
+        (ValueError, 400, "invalid_request"),
+    ]
+    for exc_type, status, code in statuses:
+
+        def handler(
+            request: Request, exc: Exception, status: int = status, code: str = code
+        ) -> Response:
+            return error_response(status, code, str(exc))
+
+        app.add_exception_handler(exc_type, handler)
+
+
+def _write_server_file(settings: Settings) -> None:
+    """Tell CLI commands on this data directory that a server owns it and where it listens."""
+    info = {
+        "pid": os.getpid(),
+        "url": f"http://{settings.host}:{settings.port}",
+        "started_at": datetime.now(UTC).isoformat(),
+    }
+    settings.server_file.write_text(json.dumps(info), encoding="utf-8")

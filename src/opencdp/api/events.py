@@ -1,0 +1,70 @@
+"""Admin API for the event log: counts, recent events, exports; and the quarantine."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Literal
+
+from fastapi import APIRouter, Body, Query
+from starlette.background import BackgroundTask
+from starlette.responses import FileResponse
+
+from opencdp.admin import Admin
+
+_MEDIA = {
+    "jsonl": "application/x-ndjson",
+    "csv": "text/csv",
+    "parquet": "application/vnd.apache.parquet",
+}
+
+
+def events_router(admin: Admin) -> APIRouter:
+    router = APIRouter(tags=["events"])
+
+    @router.get("/v1/events/count")
+    def count(source: str | None = None) -> dict[str, Any]:
+        return admin.count_events(source)
+
+    @router.get("/v1/events")
+    def recent(source: str | None = None, limit: int = Query(20, ge=1, le=1000)) -> list[Any]:
+        return admin.recent_events(source, limit)
+
+    @router.get("/v1/events/export")
+    def export(
+        format: Literal["jsonl", "csv", "parquet"] = "jsonl", source: str | None = None
+    ) -> FileResponse:
+        handle, name = tempfile.mkstemp(prefix="opencdp-export-", suffix=f".{format}")
+        os.close(handle)
+        path = Path(name)
+        try:
+            rows = admin.export_events(path, format, source)
+        except Exception:
+            path.unlink(missing_ok=True)
+            raise
+        return FileResponse(
+            path, media_type=_MEDIA[format], filename=f"events.{format}",
+            headers={"X-Row-Count": str(rows)},
+            background=BackgroundTask(path.unlink, missing_ok=True),
+        )  # fmt: skip
+
+    @router.get("/v1/quarantine", tags=["quarantine"])
+    def list_quarantine(
+        source: str | None = None,
+        status: Literal["pending", "replayed", "discarded", "all"] = "pending",
+        limit: int = Query(100, ge=1, le=10_000),
+    ) -> list[dict[str, Any]]:
+        return admin.list_quarantine(source, None if status == "all" else status, limit)
+
+    @router.post("/v1/quarantine/{quarantine_id}/replay", tags=["quarantine"])
+    def replay(
+        quarantine_id: int, payload: dict[str, Any] | None = Body(None, embed=True)
+    ) -> dict[str, Any]:
+        return admin.replay_quarantined(quarantine_id, payload)
+
+    @router.post("/v1/quarantine/{quarantine_id}/discard", tags=["quarantine"])
+    def discard(quarantine_id: int) -> dict[str, Any]:
+        return admin.discard_quarantined(quarantine_id)
+
+    return router

@@ -1,0 +1,55 @@
+"""Admin API for sources: create, list, enable/disable, limits, write-key rotation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from opencdp.admin import Admin
+
+
+class SourceIn(BaseModel):
+    name: str = Field(min_length=1, max_length=100)
+    max_message_bytes: int | None = Field(default=None, ge=1024, le=4 * 1024 * 1024)
+    max_batch_bytes: int | None = Field(default=None, ge=1024, le=4 * 1024 * 1024)
+
+
+class LimitsIn(BaseModel):
+    max_message_bytes: int | None = Field(default=None, ge=1024, le=4 * 1024 * 1024)
+    max_batch_bytes: int | None = Field(default=None, ge=1024, le=4 * 1024 * 1024)
+
+
+def sources_router(admin: Admin) -> APIRouter:
+    router = APIRouter(prefix="/v1/sources", tags=["sources"])
+
+    @router.get("")
+    def list_sources() -> list[dict[str, Any]]:
+        return admin.list_sources()
+
+    @router.post("", status_code=201)
+    def create_source(body: SourceIn) -> dict[str, Any]:
+        return admin.create_source(body.name, body.max_message_bytes, body.max_batch_bytes)
+
+    @router.get("/{name}")
+    def get_source(name: str) -> dict[str, Any]:
+        return admin.get_source(name)
+
+    @router.post("/{name}/disable")
+    def disable_source(name: str) -> dict[str, Any]:
+        return admin.set_source_enabled(name, False)
+
+    @router.post("/{name}/enable")
+    def enable_source(name: str) -> dict[str, Any]:
+        return admin.set_source_enabled(name, True)
+
+    @router.post("/{name}/rotate-key")
+    def rotate_key(name: str) -> dict[str, Any]:
+        return admin.rotate_write_key(name)
+
+    @router.put("/{name}/limits")
+    def set_limits(name: str, body: LimitsIn) -> dict[str, Any]:
+        return admin.set_source_limits(name, body.max_message_bytes, body.max_batch_bytes)
+
+    return router

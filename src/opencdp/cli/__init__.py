@@ -1,0 +1,49 @@
+"""The `opencdp` command line: one entry point, a group per stage."""
+
+from __future__ import annotations
+
+import click
+
+from opencdp import __version__
+from opencdp.cli.common import run_group
+from opencdp.cli.events import events, quarantine_group
+from opencdp.cli.imports import import_command, import_db, imports_group, mapping_group
+from opencdp.cli.quality import quality
+from opencdp.cli.serve import demo, serve
+from opencdp.cli.sources import sources
+from opencdp.generate.command import generate
+
+
+@click.group(cls=run_group())
+@click.version_option(__version__, prog_name="opencdp")
+@click.option(
+    "--data-dir",
+    envvar="OPENCDP_DATA_DIR",
+    type=click.Path(file_okay=False),
+    help="Data directory (env OPENCDP_DATA_DIR, default ./opencdp-data).",
+)
+@click.pass_context
+def cli(ctx: click.Context, data_dir: str | None) -> None:
+    """opencdp: an open-source Customer Data Platform."""
+    ctx.obj = {"data_dir": data_dir}
+
+
+cli.add_command(serve)
+cli.add_command(demo)
+cli.add_command(sources)
+cli.add_command(events)
+cli.add_command(quarantine_group)
+cli.add_command(import_command)
+cli.add_command(import_db)
+cli.add_command(imports_group)
+cli.add_command(mapping_group)
+cli.add_command(generate)
+cli.add_command(quality)
+
+
+def main() -> None:
+    cli(prog_name="opencdp")
+
+
+if __name__ == "__main__":
+    main()

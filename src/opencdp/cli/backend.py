@@ -1,0 +1,223 @@
+"""How a CLI command reaches the data: the running server's API, or the file directly.
+
+DuckDB lets one process write a database file. When `opencdp serve` runs on the data
+directory (its `server.json` names a live process that answers `/health`), commands go
+through its admin API; otherwise the command opens the file itself for its duration.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, BinaryIO, Protocol
+
+import httpx
+
+from opencdp.admin import Admin
+from opencdp.config import Settings
+from opencdp.sources.importer import Progress
+from opencdp.workspace import Workspace, admin_token
+
+
+class CommandError(Exception):
+    """A command failed for a reason the user can act on (becomes exit status 1)."""
+
+
+class Backend(Protocol):
+    def create_source(
+        self, name: str, max_message_bytes: int | None = None, max_batch_bytes: int | None = None
+    ) -> dict[str, Any]: ...
+    def list_sources(self) -> list[dict[str, Any]]: ...
+    def get_source(self, name: str) -> dict[str, Any]: ...
+    def set_source_enabled(self, name: str, enabled: bool) -> dict[str, Any]: ...
+    def rotate_write_key(self, name: str) -> dict[str, Any]: ...
+    def set_source_limits(
+        self, name: str, max_message_bytes: int | None, max_batch_bytes: int | None
+    ) -> dict[str, Any]: ...
+    def count_events(self, source: str | None = None) -> dict[str, Any]: ...
+    def recent_events(self, source: str | None = None, limit: int = 20) -> list[dict[str, Any]]: ...
+    def export_events(self, out: Path | BinaryIO, fmt: str, source: str | None = None) -> int: ...
+    def list_quarantine(
+        self, source: str | None = None, status: str | None = "pending", limit: int = 100
+    ) -> list[dict[str, Any]]: ...
+    def replay_quarantined(
+        self, quarantine_id: int, fixed_payload: Any = None
+    ) -> dict[str, Any]: ...
+    def discard_quarantined(self, quarantine_id: int) -> dict[str, Any]: ...
+    def import_file(
+        self,
+        source: str,
+        path: Path,
+        mapping: dict[str, Any],
+        fmt: str | None = None,
+        encoding: str | None = None,
+        delimiter: str | None = None,
+        progress: Progress | None = None,
+        location: str | None = None,
+    ) -> dict[str, Any]: ...
+    def import_database(
+        self,
+        source: str,
+        url: str,
+        mapping: dict[str, Any],
+        table: str | None = None,
+        query: str | None = None,
+        cursor: str | None = None,
+        progress: Progress | None = None,
+    ) -> dict[str, Any]: ...
+    def list_imports(self, source: str | None = None, limit: int = 50) -> list[dict[str, Any]]: ...
+    def quality_report(self, source: str | None = None) -> dict[str, Any]: ...
+
+
+def running_server_url(settings: Settings) -> str | None:
+    """The URL of a live server on this data directory, if one runs."""
+    try:
+        info = json.loads(settings.server_file.read_text(encoding="utf-8"))
+        os.kill(int(info["pid"]), 0)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    url = str(info["url"]).replace("://0.0.0.0:", "://127.0.0.1:")
+    try:
+        healthy = httpx.get(f"{url}/health", timeout=2.0).status_code == 200
+    except httpx.HTTPError:
+        return None
+    return url if healthy else None
+
+
+class RemoteBackend:
+    """The admin API of a running server, with the same methods as `Admin`."""
+
+    def __init__(self, url: str, token: str) -> None:
+        self._http = httpx.Client(
+            base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=300.0
+        )
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = self._http.request(method, path, **kwargs)
+        if response.status_code >= 400:
+            try:
+                message = response.json().get("message", response.text)
+            except ValueError:
+                message = response.text
+            raise CommandError(message)
+        return response.json()
+
+    def create_source(
+        self, name: str, max_message_bytes: int | None = None, max_batch_bytes: int | None = None
+    ) -> dict[str, Any]:
+        body = {"name": name, "max_message_bytes": max_message_bytes,
+                "max_batch_bytes": max_batch_bytes}  # fmt: skip
+        return dict(self._call("POST", "/v1/sources", json=body))
+
+    def list_sources(self) -> list[dict[str, Any]]:
+        return list(self._call("GET", "/v1/sources"))
+
+    def get_source(self, name: str) -> dict[str, Any]:
+        return dict(self._call("GET", f"/v1/sources/{name}"))
+
+    def set_source_enabled(self, name: str, enabled: bool) -> dict[str, Any]:
+        action = "enable" if enabled else "disable"
+        return dict(self._call("POST", f"/v1/sources/{name}/{action}"))
+
+    def rotate_write_key(self, name: str) -> dict[str, Any]:
+        return dict(self._call("POST", f"/v1/sources/{name}/rotate-key"))
+
+    def set_source_limits(
+        self, name: str, max_message_bytes: int | None, max_batch_bytes: int | None
+    ) -> dict[str, Any]:
+        body = {"max_message_bytes": max_message_bytes, "max_batch_bytes": max_batch_bytes}
+        return dict(self._call("PUT", f"/v1/sources/{name}/limits", json=body))
+
+    def count_events(self, source: str | None = None) -> dict[str, Any]:
+        return dict(self._call("GET", "/v1/events/count", params=_params(source=source)))
+
+    def recent_events(self, source: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
+        return list(self._call("GET", "/v1/events", params=_params(source=source, limit=limit)))
+
+    def export_events(self, out: Path | BinaryIO, fmt: str, source: str | None = None) -> int:
+        params = _params(source=source, format=fmt)
+        with self._http.stream("GET", "/v1/events/export", params=params) as response:
+            if response.status_code >= 400:
+                response.read()
+                raise CommandError(response.json().get("message", response.text))
+            rows = int(response.headers.get("x-row-count", "-1"))
+            sink = open(out, "wb") if isinstance(out, Path) else out  # noqa: SIM115
+            try:
+                for chunk in response.iter_bytes():
+                    sink.write(chunk)
+            finally:
+                if isinstance(out, Path):
+                    sink.close()
+        return rows
+
+    def list_quarantine(
+        self, source: str | None = None, status: str | None = "pending", limit: int = 100
+    ) -> list[dict[str, Any]]:
+        params = _params(source=source, status=status or "all", limit=limit)
+        return list(self._call("GET", "/v1/quarantine", params=params))
+
+    def replay_quarantined(self, quarantine_id: int, fixed_payload: Any = None) -> dict[str, Any]:
+        body = {"payload": fixed_payload}
+        return dict(self._call("POST", f"/v1/quarantine/{quarantine_id}/replay", json=body))
+
+    def discard_quarantined(self, quarantine_id: int) -> dict[str, Any]:
+        return dict(self._call("POST", f"/v1/quarantine/{quarantine_id}/discard"))
+
+    def import_file(
+        self,
+        source: str,
+        path: Path,
+        mapping: dict[str, Any],
+        fmt: str | None = None,
+        encoding: str | None = None,
+        delimiter: str | None = None,
+        progress: Progress | None = None,
+        location: str | None = None,
+    ) -> dict[str, Any]:
+        params = _params(format=fmt, encoding=encoding, delimiter=delimiter)
+        with open(path, "rb") as handle:
+            return dict(
+                self._call(
+                    "POST", f"/v1/sources/{source}/imports", params=params,
+                    files={"file": (path.name, handle)},
+                    data={"mapping": json.dumps(mapping)},
+                )
+            )  # fmt: skip
+
+    def import_database(
+        self,
+        source: str,
+        url: str,
+        mapping: dict[str, Any],
+        table: str | None = None,
+        query: str | None = None,
+        cursor: str | None = None,
+        progress: Progress | None = None,
+    ) -> dict[str, Any]:
+        body = {"url": url, "table": table, "query": query, "cursor": cursor, "mapping": mapping}
+        return dict(self._call("POST", f"/v1/sources/{source}/imports/database", json=body))
+
+    def list_imports(self, source: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
+        if source is None:
+            raise CommandError("give --source to list imports through the server")
+        return list(self._call("GET", f"/v1/sources/{source}/imports", params={"limit": limit}))
+
+    def quality_report(self, source: str | None = None) -> dict[str, Any]:
+        return dict(self._call("GET", "/v1/quality", params=_params(source=source)))
+
+
+def _params(**values: Any) -> dict[str, Any]:
+    return {k: v for k, v in values.items() if v is not None}
+
+
+@contextmanager
+def open_backend(settings: Settings) -> Iterator[Backend]:
+    url = running_server_url(settings)
+    if url is not None:
+        yield RemoteBackend(url, admin_token(settings))
+        return
+    with Workspace(settings) as workspace:
+        yield Admin(workspace)

@@ -1,0 +1,61 @@
+"""Shared CLI plumbing: settings from the context, JSON output, errors as exit status 1."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+from opencdp.admin import NotFound
+from opencdp.cli.backend import CommandError
+from opencdp.collect.replay import ReplayError
+from opencdp.collect.sources import SourceError
+from opencdp.config import ConfigError, Settings, load_settings
+from opencdp.db import DatabaseLocked
+from opencdp.sources.databases import DatabaseSourceError
+from opencdp.sources.mapping import MappingError
+from opencdp.sources.readers import UnreadableFile
+
+_USER_ERRORS = (
+    CommandError, SourceError, ReplayError, NotFound, ConfigError, MappingError, UnreadableFile,
+    DatabaseSourceError, ValueError,
+)  # fmt: skip
+
+
+def run_group() -> type[click.Group]:
+    """A click group that turns expected failures into a message and exit status 1."""
+
+    class Group(click.Group):
+        def invoke(self, ctx: click.Context) -> Any:
+            try:
+                return super().invoke(ctx)
+            except DatabaseLocked as exc:
+                raise click.ClickException(
+                    "the database is locked by another process and no server answers on this "
+                    f"data directory ({exc})"
+                ) from None
+            except _USER_ERRORS as exc:
+                raise click.ClickException(str(exc)) from None
+
+    return Group
+
+
+def settings_from(ctx: click.Context, **overrides: Any) -> Settings:
+    """Settings for this command; a command-level `--data-dir` beats the global one."""
+    data_dir = overrides.pop("data_dir", None) or (ctx.find_root().obj or {}).get("data_dir")
+    return load_settings(data_dir=data_dir, **overrides)
+
+
+data_dir_option = click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False),
+    help="Data directory (same as the global option).",
+)
+
+
+def emit(data: Any, as_json: bool, text: str | None = None) -> None:
+    if as_json or text is None:
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+    else:
+        click.echo(text)
