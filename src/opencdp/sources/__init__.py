@@ -1,0 +1,1 @@
+"""Batch sources: files and databases, column mappings, and the import pipeline."""
