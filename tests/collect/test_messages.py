@@ -116,3 +116,14 @@ def test_message_size_limit():
             envelope,
             None,
         )
+
+
+def test_top_level_fields_outside_the_columns_are_kept_in_extra() -> None:
+    """RudderStack SDKs send `channel` and `version`; nothing the client sent is dropped."""
+    message = {
+        "type": "track", "userId": "u1", "event": "Order Completed", "messageId": "m-extra",
+        "channel": "server", "version": "1.1", "custom": {"a": 1}, "writeKey": "secret",
+    }  # fmt: skip
+    record = normalize(message, ENVELOPE, None)
+    assert record.extra is not None
+    assert orjson.loads(record.extra) == {"channel": "server", "version": "1.1", "custom": {"a": 1}}

@@ -154,6 +154,10 @@ class Sdk:
         options.setdefault("max_retries", 2)
         return self.client_class(source.key, host=source.server.url, on_error=on_error, **options)
 
+    def own_fields(self) -> dict[str, Any]:
+        """Top-level fields this SDK adds to every message, which land in `extra`."""
+        return {"channel": "server"} if self.name == "rudder" else {}
+
     def identify_traits(self, stored: Message) -> Any:
         # The RudderStack SDK moves identify traits into `context.traits`.
         return stored["context"]["traits"] if self.name == "rudder" else stored["traits"]
@@ -283,7 +287,10 @@ def assert_types_carry_their_fields(stored: dict[str, Message], tag: str, sdk: S
     assert track["context"]["campaign"] == {"source": "newsletter"}
     assert track["integrations"]["Amplitude"] is False
     page = kinds["page"]
-    assert (page["name"], page["extra"]) == ("Getting Started", {"category": "Docs"})
+    assert (page["name"], page["extra"]) == (
+        "Getting Started", {"category": "Docs", **sdk.own_fields()}
+    )  # fmt: skip
+    assert track["extra"] == (sdk.own_fields() or None)
     assert page["properties"]["path"] == "/docs/start"
     screen = kinds["screen"]
     assert (screen["name"], screen["properties"]) == ("Checkout", {"step": 2})

@@ -24,8 +24,8 @@ _ABSENT = object()
 _KNOWN_FIELDS = frozenset(
     {
         "type", "messageId", "userId", "anonymousId", "previousId", "groupId", "event", "name",
-        "timestamp", "originalTimestamp", "sentAt", "receivedAt", "writeKey", "channel",
-        "version", *_OBJECT_FIELDS,
+        "timestamp", "originalTimestamp", "sentAt", "receivedAt", "writeKey",
+        *_OBJECT_FIELDS,
     }
 )  # fmt: skip
 
