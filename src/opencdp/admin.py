@@ -32,11 +32,19 @@ class Admin:
 
     # sources ---------------------------------------------------------------
     def create_source(
-        self, name: str, max_message_bytes: int | None = None, max_batch_bytes: int | None = None
+        self,
+        name: str,
+        max_message_bytes: int | None = None,
+        max_batch_bytes: int | None = None,
+        default_region: str | None = None,
     ) -> dict[str, Any]:
         return self.ws.write_sources(
             lambda con: sources.create_source(
-                con, name, max_message_bytes=max_message_bytes, max_batch_bytes=max_batch_bytes
+                con,
+                name,
+                max_message_bytes=max_message_bytes,
+                max_batch_bytes=max_batch_bytes,
+                default_region=default_region,
             )
         ).to_json()
 
@@ -59,6 +67,11 @@ class Admin:
             lambda con: sources.set_limits(
                 con, name, max_message_bytes=max_message_bytes, max_batch_bytes=max_batch_bytes
             )
+        ).to_json()
+
+    def set_source_region(self, name: str, region: str | None) -> dict[str, Any]:
+        return self.ws.write_sources(
+            lambda con: sources.set_default_region(con, name, region)
         ).to_json()
 
     def _source_id(self, name: str | None) -> str | None:

@@ -25,7 +25,7 @@ def test_all_six_types_keep_their_fields(client, source, admin_headers):
         client,
         key,
         "/v1/identify",
-        {"userId": "u1", "traits": {"email": "a@example.com"}, "messageId": "m1"},
+        {"userId": "u1", "traits": {"email": "ann@mail.co.jp"}, "messageId": "m1"},
     )
     send(
         client,
@@ -72,7 +72,7 @@ def test_all_six_types_keep_their_fields(client, source, admin_headers):
         "group",
         "alias",
     }
-    assert events["m1"]["traits"] == {"email": "a@example.com"}
+    assert events["m1"]["traits"] == {"email": "ann@mail.co.jp"}
     assert events["m2"]["anonymousId"] == "a1" and events["m2"]["userId"] is None
     assert events["m2"]["properties"] == {"price": 9.5, "tags": ["x"]}
     assert events["m3"]["name"] == "Home"

@@ -28,6 +28,21 @@ def test_sources_lifecycle(mode):
         assert r.status_code == 404, "the running server sees the CLI's change at once"
 
 
+def test_source_phone_region(mode):
+    created = json.loads(
+        run(mode.data_dir, "sources", "create", "shop", "--region", "th", "--json").stdout
+    )
+    assert created["default_region"] == "TH"
+    changed = json.loads(
+        run(mode.data_dir, "sources", "set-region", "shop", "Japan", "--json").stdout
+    )
+    assert changed["default_region"] == "JP"
+    cleared = json.loads(run(mode.data_dir, "sources", "set-region", "shop", "--json").stdout)
+    assert cleared["default_region"] is None
+    bad = run(mode.data_dir, "sources", "set-region", "shop", "Atlantis", check=False)
+    assert bad.returncode == 1 and "unknown region" in bad.stderr
+
+
 def test_user_errors_exit_non_zero_with_a_message(mode):
     run(mode.data_dir, "sources", "create", "web")
     dup = run(mode.data_dir, "sources", "create", "web", check=False)

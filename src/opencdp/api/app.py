@@ -21,7 +21,7 @@ from opencdp.api.imports import imports_router
 from opencdp.api.quality import quality_router
 from opencdp.api.sources import sources_router
 from opencdp.collect.replay import ReplayError
-from opencdp.collect.sources import SourceError, SourceNotFound
+from opencdp.collect.sources import InvalidSourceSetting, SourceError, SourceNotFound
 from opencdp.config import Settings
 from opencdp.db.connection import fetch_one
 from opencdp.sources.databases import DatabaseSourceError
@@ -72,6 +72,7 @@ def create_app(settings: Settings) -> FastAPI:
 def _map_domain_errors(app: FastAPI) -> None:
     statuses: list[tuple[type[Exception], int, str]] = [
         (SourceNotFound, 404, "not_found"),
+        (InvalidSourceSetting, 400, "invalid_source_setting"),
         (NotFound, 404, "not_found"),
         (SourceError, 409, "conflict"),
         (MappingError, 400, "invalid_mapping"),

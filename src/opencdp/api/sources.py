@@ -14,6 +14,11 @@ class SourceIn(BaseModel):
     name: str = Field(min_length=1, max_length=100)
     max_message_bytes: int | None = Field(default=None, ge=1024, le=4 * 1024 * 1024)
     max_batch_bytes: int | None = Field(default=None, ge=1024, le=4 * 1024 * 1024)
+    default_region: str | None = Field(default=None, max_length=60)
+
+
+class RegionIn(BaseModel):
+    default_region: str | None = Field(default=None, max_length=60)
 
 
 class LimitsIn(BaseModel):
@@ -30,7 +35,9 @@ def sources_router(admin: Admin) -> APIRouter:
 
     @router.post("", status_code=201)
     def create_source(body: SourceIn) -> dict[str, Any]:
-        return admin.create_source(body.name, body.max_message_bytes, body.max_batch_bytes)
+        return admin.create_source(
+            body.name, body.max_message_bytes, body.max_batch_bytes, body.default_region
+        )
 
     @router.get("/{name}")
     def get_source(name: str) -> dict[str, Any]:
@@ -51,5 +58,9 @@ def sources_router(admin: Admin) -> APIRouter:
     @router.put("/{name}/limits")
     def set_limits(name: str, body: LimitsIn) -> dict[str, Any]:
         return admin.set_source_limits(name, body.max_message_bytes, body.max_batch_bytes)
+
+    @router.put("/{name}/region")
+    def set_region(name: str, body: RegionIn) -> dict[str, Any]:
+        return admin.set_source_region(name, body.default_region)
 
     return router

@@ -28,7 +28,11 @@ class CommandError(Exception):
 
 class Backend(Protocol):
     def create_source(
-        self, name: str, max_message_bytes: int | None = None, max_batch_bytes: int | None = None
+        self,
+        name: str,
+        max_message_bytes: int | None = None,
+        max_batch_bytes: int | None = None,
+        default_region: str | None = None,
     ) -> dict[str, Any]: ...
     def list_sources(self) -> list[dict[str, Any]]: ...
     def get_source(self, name: str) -> dict[str, Any]: ...
@@ -37,6 +41,7 @@ class Backend(Protocol):
     def set_source_limits(
         self, name: str, max_message_bytes: int | None, max_batch_bytes: int | None
     ) -> dict[str, Any]: ...
+    def set_source_region(self, name: str, region: str | None) -> dict[str, Any]: ...
     def count_events(self, source: str | None = None) -> dict[str, Any]: ...
     def recent_events(self, source: str | None = None, limit: int = 20) -> list[dict[str, Any]]: ...
     def export_events(self, out: Path | BinaryIO, fmt: str, source: str | None = None) -> int: ...
@@ -106,10 +111,14 @@ class RemoteBackend:
         return response.json()
 
     def create_source(
-        self, name: str, max_message_bytes: int | None = None, max_batch_bytes: int | None = None
+        self,
+        name: str,
+        max_message_bytes: int | None = None,
+        max_batch_bytes: int | None = None,
+        default_region: str | None = None,
     ) -> dict[str, Any]:
         body = {"name": name, "max_message_bytes": max_message_bytes,
-                "max_batch_bytes": max_batch_bytes}  # fmt: skip
+                "max_batch_bytes": max_batch_bytes, "default_region": default_region}  # fmt: skip
         return dict(self._call("POST", "/v1/sources", json=body))
 
     def list_sources(self) -> list[dict[str, Any]]:
@@ -130,6 +139,10 @@ class RemoteBackend:
     ) -> dict[str, Any]:
         body = {"max_message_bytes": max_message_bytes, "max_batch_bytes": max_batch_bytes}
         return dict(self._call("PUT", f"/v1/sources/{name}/limits", json=body))
+
+    def set_source_region(self, name: str, region: str | None) -> dict[str, Any]:
+        body = {"default_region": region}
+        return dict(self._call("PUT", f"/v1/sources/{name}/region", json=body))
 
     def count_events(self, source: str | None = None) -> dict[str, Any]:
         return dict(self._call("GET", "/v1/events/count", params=_params(source=source)))

@@ -24,6 +24,7 @@ def sources() -> None:
 @click.argument("name")
 @click.option("--max-message-bytes", type=int, help="Per-message limit (default 32 KB).")
 @click.option("--max-batch-bytes", type=int, help="Per-request limit (default 500 KB, up to 4 MB).")
+@click.option("--region", help="Country of phone numbers sent without a code (ISO 3166, e.g. TH).")
 @click.option("--json", "as_json", is_flag=True, help="Print the source as JSON.")
 @click.pass_context
 def create(
@@ -31,11 +32,12 @@ def create(
     name: str,
     max_message_bytes: int | None,
     max_batch_bytes: int | None,
+    region: str | None,
     as_json: bool,
 ) -> None:
     """Create a source and print its write key."""
     with open_backend(settings_from(ctx)) as backend:
-        source = backend.create_source(name, max_message_bytes, max_batch_bytes)
+        source = backend.create_source(name, max_message_bytes, max_batch_bytes, region)
     emit(source, as_json, source["write_key"])
 
 
@@ -109,4 +111,16 @@ def set_limits(
     """Set a source's size limits (omit one to use the default)."""
     with open_backend(settings_from(ctx)) as backend:
         source = backend.set_source_limits(name, max_message_bytes, max_batch_bytes)
+    emit(source, as_json, _describe(source))
+
+
+@sources.command("set-region")
+@click.argument("name")
+@click.argument("region", required=False)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def set_region(ctx: click.Context, name: str, region: str | None, as_json: bool) -> None:
+    """Set the country of the source's phone numbers without a code (omit it to clear)."""
+    with open_backend(settings_from(ctx)) as backend:
+        source = backend.set_source_region(name, region)
     emit(source, as_json, _describe(source))

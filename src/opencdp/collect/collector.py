@@ -160,13 +160,14 @@ class Collector:
             envelope = BatchEnvelope(
                 source.source_id, received_at, document.get("sentAt"),
                 object_field(document, "context"), object_field(document, "integrations"),
-                client_ip, max_message,
+                client_ip, max_message, source.default_region,
             )  # fmt: skip
         else:
             messages = [document]
             envelope = BatchEnvelope(
-                source.source_id, received_at, client_ip=client_ip, max_message_bytes=max_message
-            )
+                source.source_id, received_at, client_ip=client_ip,
+                max_message_bytes=max_message, default_region=source.default_region,
+            )  # fmt: skip
         ingest = Ingest()
         for message in messages:
             try:

@@ -23,7 +23,7 @@ STRING_COLUMNS = (
     "event", "name",
 )  # fmt: skip
 TIME_COLUMNS = ("timestamp", "original_timestamp", "sent_at", "received_at")
-JSON_COLUMNS = ("properties", "traits", "context", "integrations", "extra")
+JSON_COLUMNS = ("properties", "traits", "context", "integrations", "extra", "fixes")
 SCHEMA = pa.schema(
     [("message_key", pa.uint64())]
     + [(name, pa.string()) for name in STRING_COLUMNS]

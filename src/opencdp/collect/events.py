@@ -23,9 +23,9 @@ _FIELDS = {
     "group_id": "groupId", "event": "event", "name": "name", "timestamp": "timestamp",
     "original_timestamp": "originalTimestamp", "sent_at": "sentAt", "received_at": "receivedAt",
     "properties": "properties", "traits": "traits", "context": "context",
-    "integrations": "integrations", "extra": "extra",
+    "integrations": "integrations", "extra": "extra", "fixes": "fixes",
 }  # fmt: skip
-_JSON_FIELDS = ("properties", "traits", "context", "integrations", "extra")
+_JSON_FIELDS = ("properties", "traits", "context", "integrations", "extra", "fixes")
 _SELECT = ", ".join(f'"{column}" AS "{alias}"' for column, alias in _FIELDS.items())
 _WHERE = "WHERE (?::VARCHAR IS NULL OR source_id = ?)"
 

@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 import orjson
 
 from opencdp.collect.timestamps import BadTimestamp, corrected_timestamp, parse_timestamp
+from opencdp.collect.trait_hygiene import clean_message_traits
 from opencdp.keys import stable_key
 
 MESSAGE_TYPES = frozenset({"identify", "track", "page", "screen", "group", "alias"})
@@ -64,6 +65,7 @@ class EventRecord(NamedTuple):
     context: str | None
     integrations: str | None
     extra: str | None
+    fixes: str | None  # what hygiene changed or refused in the traits, originals kept
     size: int
 
 
@@ -78,6 +80,7 @@ class BatchEnvelope:
     integrations: dict[str, Any] | None = None
     client_ip: str | None = None
     max_message_bytes: int = 32 * 1024
+    default_region: str | None = None  # phone numbers without a country code
     # `sent_at` is parsed once per request, not once per message; a bad one is refused
     # (with this reason) by each message that relies on it.
     _sent: datetime | None = field(default=None, init=False, repr=False, compare=False)
@@ -199,13 +202,16 @@ def normalize(message: object, envelope: BatchEnvelope, type_hint: str | None) -
         context = {**context, "ip": envelope.client_ip}
     integrations = _merged(_object(get("integrations"), "integrations"), envelope.integrations)
     timestamp, original, sent_at = _times(message, envelope)
+    traits, context, fixes = clean_message_traits(kind, traits, context, envelope.default_region)
 
     message_id = _identifier(get("messageId"), "messageId") or f"opencdp-{uuid.uuid4()}"
     extra = (
         None if _KNOWN_FIELDS.issuperset(message)
         else {k: v for k, v in message.items() if k not in _KNOWN_FIELDS}
     )  # fmt: skip
-    columns = _json_columns(properties, traits, context or None, integrations or None, extra)
+    columns = _json_columns(
+        properties, traits, context or None, integrations or None, extra, fixes or None
+    )
     size = 256
     for column in columns:
         if column is not None:

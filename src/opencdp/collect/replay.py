@@ -36,7 +36,10 @@ def replay(
         except orjson.JSONDecodeError:
             raise ReplayError("the stored payload is not valid JSON; send a fixed one") from None
     max_message, _ = collector.limits(source)
-    envelope = BatchEnvelope(source.source_id, record.received_at, max_message_bytes=max_message)
+    envelope = BatchEnvelope(
+        source.source_id, record.received_at, max_message_bytes=max_message,
+        default_region=source.default_region,
+    )  # fmt: skip
     try:
         event = normalize(message, envelope, None)
     except InvalidMessage as exc:

@@ -15,6 +15,7 @@ from typing import Any
 import duckdb
 
 from opencdp.db.connection import fetch_one
+from opencdp.hygiene import normalize_country
 
 HARD_LIMIT_BYTES = 4 * 1024 * 1024
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.\-]{0,99}$")
@@ -28,6 +29,10 @@ class SourceNotFound(SourceError):
     pass
 
 
+class InvalidSourceSetting(SourceError):
+    """A name, limit or region that is not allowed (a bad request, not a conflict)."""
+
+
 @dataclass(frozen=True)
 class Source:
     source_id: str
@@ -38,6 +43,7 @@ class Source:
     max_batch_bytes: int | None
     created_at: datetime
     key_rotated_at: datetime | None
+    default_region: str | None = None  # ISO 3166 region for phone numbers with no country code
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -48,7 +54,7 @@ class Source:
 
 _COLUMNS = (
     "source_id, name, write_key, enabled, max_message_bytes, max_batch_bytes, created_at,"
-    " key_rotated_at"
+    " key_rotated_at, default_region"
 )
 
 
@@ -58,7 +64,7 @@ def new_write_key() -> str:
 
 def _check_limit(value: int | None, what: str) -> None:
     if value is not None and not 1024 <= value <= HARD_LIMIT_BYTES:
-        raise SourceError(f"{what} must be between 1024 and {HARD_LIMIT_BYTES} bytes")
+        raise InvalidSourceSetting(f"{what} must be between 1024 and {HARD_LIMIT_BYTES} bytes")
 
 
 def create_source(
@@ -67,21 +73,23 @@ def create_source(
     *,
     max_message_bytes: int | None = None,
     max_batch_bytes: int | None = None,
+    default_region: str | None = None,
 ) -> Source:
     if not _NAME.match(name):
-        raise SourceError(
+        raise InvalidSourceSetting(
             "source name must be 1-100 letters, digits, spaces, '.', '_' or '-', "
             "starting with a letter or digit"
         )
     _check_limit(max_message_bytes, "max message size")
     _check_limit(max_batch_bytes, "max batch size")
+    region = _region(default_region)
     if fetch_one(con, "SELECT 1 FROM sources WHERE name = ?", [name]):
         raise SourceError(f"a source named {name!r} already exists")
     source_id = "src_" + secrets.token_hex(8)
     con.execute(
-        "INSERT INTO sources (source_id, name, write_key, max_message_bytes, max_batch_bytes)"
-        " VALUES (?, ?, ?, ?, ?)",
-        [source_id, name, new_write_key(), max_message_bytes, max_batch_bytes],
+        "INSERT INTO sources (source_id, name, write_key, max_message_bytes, max_batch_bytes,"
+        " default_region) VALUES (?, ?, ?, ?, ?, ?)",
+        [source_id, name, new_write_key(), max_message_bytes, max_batch_bytes, region],
     )
     return get_source(con, name)
 
@@ -121,6 +129,28 @@ def set_limits(
     con.execute(
         "UPDATE sources SET max_message_bytes = ?, max_batch_bytes = ? WHERE source_id = ?",
         [max_message_bytes, max_batch_bytes, source.source_id],
+    )
+    return get_source(con, source.source_id)
+
+
+def _region(value: str | None) -> str | None:
+    """The ISO 3166 alpha-2 code of a region given by code or name; an error if unknown."""
+    if value is None:
+        return None
+    code = normalize_country(value).value
+    if code is None:
+        raise InvalidSourceSetting(f"unknown region {value!r}: give an ISO 3166 code like TH")
+    return code
+
+
+def set_default_region(
+    con: duckdb.DuckDBPyConnection, name_or_id: str, region: str | None
+) -> Source:
+    """Set (or clear, with None) the region of the source's phone numbers without a country code."""
+    code = _region(region)
+    source = get_source(con, name_or_id)
+    con.execute(
+        "UPDATE sources SET default_region = ? WHERE source_id = ?", [code, source.source_id]
     )
     return get_source(con, source.source_id)
 

@@ -59,12 +59,40 @@ def clean_traits(
         if not isinstance(raw, str) or not raw.strip():
             continue
         result = normalize_value(kind, raw, options=options)
+        issues = [str(issue) for issue in result.issues]
         if result.value is None:
             del cleaned[key]
-            fixes[f"{prefix}.{key}"] = {"original": raw, "problem": result.problem}
+            fixes[f"{prefix}.{key}"] = {"original": raw, "refused": issues}
             continue
         value = _json_ready(result.value)
-        if value != raw:
+        if value != raw or issues:
             cleaned[key] = value
-            fixes[f"{prefix}.{key}"] = {"original": raw, "cleaned": value}
+            fix: dict[str, Any] = {"original": raw, "cleaned": value}
+            if issues:
+                fix["issues"] = issues
+            fixes[f"{prefix}.{key}"] = fix
     return cleaned, fixes
+
+
+def clean_message_traits(
+    kind: str, traits: dict[str, Any] | None, context: dict[str, Any], region: str | None
+) -> tuple[dict[str, Any] | None, dict[str, Any], Fixes]:
+    """A message's traits and context with personal traits cleaned, and the fixes made.
+
+    `identify` traits describe the person; `group` traits describe a company, so only
+    `context.traits` of other types are personal.
+    """
+    context_traits = context.get("traits")
+    personal = traits if kind == "identify" else None
+    if not personal and not (isinstance(context_traits, dict) and context_traits):
+        return traits, context, {}
+    options = options_for(region_of(context, region))
+    fixes: Fixes = {}
+    if personal:
+        traits, fixes = clean_traits(personal, options)
+    if isinstance(context_traits, dict) and context_traits:
+        cleaned, context_fixes = clean_traits(context_traits, options, "context.traits")
+        if context_fixes:
+            context = {**context, "traits": cleaned}
+            fixes.update(context_fixes)
+    return traits, context, fixes
