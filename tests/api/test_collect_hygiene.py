@@ -44,10 +44,10 @@ def test_placeholders_are_taken_out_of_traits_and_kept_with_the_reason(
     event = _by_id(client, admin_headers)["m2"]
     assert "email" not in event["traits"] and event["traits"]["name"] == "Ann"
     assert event["context"]["traits"] == {}
-    refused = {"original": "test@test.com", "refused": ["placeholder"]}
-    assert event["fixes"]["traits.email"] == refused
+    assert event["fixes"]["traits.email"]["original"] == "test@test.com"
+    assert event["fixes"]["traits.email"]["problem"].startswith("placeholder")
     assert event["fixes"]["context.traits.phone"]["original"] == "0000000000"
-    assert event["fixes"]["context.traits.phone"]["refused"]
+    assert event["fixes"]["context.traits.phone"]["problem"]
 
 
 def test_clean_messages_carry_no_fixes_and_group_traits_are_left_alone(
@@ -71,3 +71,14 @@ def test_unknown_region_is_a_bad_request(client, admin_headers):
     r = client.post("/v1/sources", json={"name": "x"}, headers=admin_headers)
     r = client.put("/v1/sources/x/region", json={"default_region": "jp"}, headers=admin_headers)
     assert r.status_code == 200 and r.json()["default_region"] == "JP"
+
+
+def test_the_quality_report_counts_collector_fixes(client, source, admin_headers):
+    key = source["write_key"]
+    _identify(client, key, "q1", {"email": "test@test.com"})
+    _identify(client, key, "q2", {"email": " Ann@Mail.CO.JP"})
+    _identify(client, key, "q3", {"email": "bob@mail.co.jp"})
+    report = client.get("/v1/quality", params={"source": "web"}, headers=admin_headers).json()
+    (web,) = [s for s in report["sources"] if s["name"] == "web"]
+    email = next(f for f in web["fields"] if f["field"] == "traits.email")
+    assert (email["refused"], email["fixed"]) == (1, 1)

@@ -31,7 +31,7 @@ def test_every_change_is_recorded_with_its_original(traits, region):
     for key, value in traits.items():
         fix = fixes.get(f"traits.{key}")
         if key not in cleaned:
-            assert fix is not None and fix["original"] == value and fix["refused"]
+            assert fix is not None and fix["original"] == value and fix["problem"]
         elif cleaned[key] != value:
             assert fix is not None and fix["original"] == value
             assert fix["cleaned"] == cleaned[key]
@@ -40,7 +40,7 @@ def test_every_change_is_recorded_with_its_original(traits, region):
     # Cleaning is idempotent: a cleaned value is already clean.
     again, more = clean_traits(cleaned, options_for(region))
     assert again == cleaned
-    assert all("refused" not in fix for fix in more.values())
+    assert all("problem" not in fix for fix in more.values())
 
 
 def test_the_phone_region_falls_back_to_the_locale():

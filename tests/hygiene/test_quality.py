@@ -305,7 +305,6 @@ def test_format_report_is_a_readable_table(report: dict[str, Any]) -> None:
 
 def test_unusual_trait_names_and_event_fixes(tmp_path: Path) -> None:
     con = open_database(tmp_path / "x.duckdb")
-    con.execute("ALTER TABLE events ADD COLUMN fixes JSON")
     add_record(con, "odd", "r1", {"email": "a@x.com"}, {"a.b": "1", "$x": "2", "p/q~": "3"},
                import_id="none")  # fmt: skip
     add_event(con, "identify", user_id="u1", source="app", traits={"name": "Ann"})

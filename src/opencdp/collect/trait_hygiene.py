@@ -1,11 +1,12 @@
 """The hygiene rules imports use, applied to the personal traits of collected messages.
 
 `identify` traits and `context.traits` carry the e-mail, phone and birthday that identity
-resolution keys on, so they get the same normalisers as imported columns: a fixed value
-replaces the original in the stored traits and the original is kept in the event's
-`fixes`; a refused value (a placeholder such as test@test.com, an impossible birth date)
-is taken out of the traits, so it can never glue profiles together, and kept in `fixes`
-with the reason. The message itself stays valid and is stored.
+resolution keys on, so they get the same normalisers as imported columns. A fixed value
+replaces the original in the stored traits and the original is kept in the event's `fixes`
+(the shape import records use, which the quality report reads). A refused value (a
+placeholder such as test@test.com, an impossible birth date) is taken out of the traits, so
+it can never glue profiles together, and kept in `fixes` with the reason. The message itself
+stays valid and is stored.
 """
 
 from __future__ import annotations
@@ -59,18 +60,15 @@ def clean_traits(
         if not isinstance(raw, str) or not raw.strip():
             continue
         result = normalize_value(kind, raw, options=options)
-        issues = [str(issue) for issue in result.issues]
         if result.value is None:
             del cleaned[key]
-            fixes[f"{prefix}.{key}"] = {"original": raw, "refused": issues}
+            problem = result.problem or "unusable value"
+            fixes[f"{prefix}.{key}"] = {"original": raw, "problem": problem}
             continue
         value = _json_ready(result.value)
-        if value != raw or issues:
+        if value != raw:
             cleaned[key] = value
-            fix: dict[str, Any] = {"original": raw, "cleaned": value}
-            if issues:
-                fix["issues"] = issues
-            fixes[f"{prefix}.{key}"] = fix
+            fixes[f"{prefix}.{key}"] = {"original": raw, "cleaned": value}
     return cleaned, fixes
 
 
