@@ -6,6 +6,7 @@ calls them directly when no server runs (or the same endpoints over HTTP when on
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -13,6 +14,9 @@ from opencdp.collect import quarantine, sources
 from opencdp.collect.events import count_events, export_events, recent_events
 from opencdp.collect.replay import replay
 from opencdp.hygiene.quality import quality_report
+from opencdp.identity.clusters import identity_counts, record_clusters
+from opencdp.profiles.lookup import find_profile_id, search_profiles
+from opencdp.profiles.view import profile_view
 from opencdp.sources import history
 from opencdp.sources import service as imports
 from opencdp.sources.databases import DatabaseQuery
@@ -150,7 +154,7 @@ class Admin:
             self.ws, path, source=source, mapping=parse_mapping(mapping), fmt=fmt,
             encoding=encoding, delimiter=delimiter, progress=progress, location=location,
         )  # fmt: skip
-        return report.to_json()
+        return self._resolved(report.to_json())
 
     def import_database(
         self,
@@ -166,11 +170,46 @@ class Admin:
         report = imports.import_database(
             self.ws, spec, source=source, mapping=parse_mapping(mapping), progress=progress
         )
-        return report.to_json()
+        return self._resolved(report.to_json())
+
+    def _resolved(self, report: dict[str, Any]) -> dict[str, Any]:
+        """Resolve the imported records into profiles before answering (matching runs by
+        itself after imports, in the server and from the CLI alike)."""
+        started = time.perf_counter()
+        changes = self.ws.identity.catch_up()
+        report["identity"] = {"observations": changes.observed,
+                              "seconds": round(time.perf_counter() - started, 3)}  # fmt: skip
+        return report
 
     def list_imports(self, source: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
         source_id = self._source_id(source)
         return self.ws.read(lambda con: history.list_imports(con, source_id, limit))
+
+    # identity and profiles -------------------------------------------------
+    def rebuild_identity(self) -> dict[str, Any]:
+        started = time.perf_counter()
+        observed = self.ws.identity.rebuild()
+        counts = self.ws.read(identity_counts)
+        return {"observations": observed, **counts,
+                "seconds": round(time.perf_counter() - started, 3)}  # fmt: skip
+
+    def identity_clusters(self, source: str | None = None) -> list[dict[str, Any]]:
+        self._source_id(source)  # an unknown source is an error, not an empty list
+        return self.ws.read(lambda con: record_clusters(con, source))
+
+    def get_profile(
+        self, identifier: str, limit: int = 50, before: int | None = None, event: str | None = None
+    ) -> dict[str, Any]:
+        def view(con: Any) -> dict[str, Any]:
+            profile_id = find_profile_id(con, identifier)
+            if profile_id is None:
+                raise NotFound(f"no profile has the identifier {identifier!r}")
+            return profile_view(con, profile_id, limit=limit, before=before, event=event)
+
+        return self.ws.read(view)
+
+    def search_profiles(self, fragment: str, limit: int = 20) -> list[dict[str, Any]]:
+        return self.ws.read(lambda con: search_profiles(con, fragment, limit))
 
     # data quality ------------------------------------------------------------
     def quality_report(self, source: str | None = None) -> dict[str, Any]:

@@ -20,6 +20,8 @@ from opencdp.collect.collector import Collector, IngestHandler, SourceKeys
 from opencdp.collect.event_log import EventLog
 from opencdp.config import Settings
 from opencdp.db import Writer, WriterSaturated, open_database
+from opencdp.identity.resolver import IdentityResolver
+from opencdp.identity.stitcher import IdentityStitcher
 from opencdp.sources.store import BatchToStore, SourceRecordStore, StoredCounts
 
 T = TypeVar("T")
@@ -46,7 +48,17 @@ class Workspace:
             lambda payload, weight: self.writer.submit(ingest, payload, weight),
         )
         self.source_records = SourceRecordStore(self.event_log.reserve)
+        self.identity = IdentityResolver(self.read, self.write)
+        self._stitcher: IdentityStitcher | None = None
         self.writer.start()
+
+    def start_stitching(self) -> None:
+        """Resolve identities in real time (the server); one-shot commands call `catch_up`."""
+        if self._stitcher is None:
+            self._stitcher = IdentityStitcher(self.identity)
+            self.writer.after_commit.append(self._stitcher.notify)
+            self._stitcher.start()
+            self._stitcher.notify()  # resolve what is already in the log
 
     def submit_records(self, batch: BatchToStore) -> Future[StoredCounts]:
         """Hand an imported batch to the writer; the future resolves after its commit.
@@ -85,6 +97,8 @@ class Workspace:
             reader.close()
 
     def close(self) -> None:
+        if self._stitcher is not None:
+            self._stitcher.stop()
         self.writer.stop()
 
     def __enter__(self) -> Workspace:

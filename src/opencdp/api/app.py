@@ -18,6 +18,7 @@ from opencdp.api.collect import collection_router
 from opencdp.api.errors import error_response, install_error_handlers
 from opencdp.api.events import events_router
 from opencdp.api.imports import imports_router
+from opencdp.api.profiles import profiles_router
 from opencdp.api.quality import quality_router
 from opencdp.api.sources import sources_router
 from opencdp.collect.replay import ReplayError
@@ -38,6 +39,7 @@ def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         _write_server_file(settings)
+        workspace.start_stitching()
         try:
             yield
         finally:
@@ -66,6 +68,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(events_router(admin), dependencies=guard)
     app.include_router(imports_router(admin), dependencies=guard)
     app.include_router(quality_router(admin), dependencies=guard)
+    app.include_router(profiles_router(admin), dependencies=guard)
     return app
 
 

@@ -8,6 +8,7 @@ from opencdp import __version__
 from opencdp.cli.common import run_group
 from opencdp.cli.events import events, quarantine_group
 from opencdp.cli.imports import import_command, import_db, imports_group, mapping_group
+from opencdp.cli.profiles import identity, profiles
 from opencdp.cli.quality import quality
 from opencdp.cli.serve import demo, serve
 from opencdp.cli.sources import sources
@@ -39,6 +40,8 @@ cli.add_command(imports_group)
 cli.add_command(mapping_group)
 cli.add_command(generate)
 cli.add_command(quality)
+cli.add_command(profiles)
+cli.add_command(identity)
 
 
 def main() -> None:

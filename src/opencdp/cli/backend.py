@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
+from urllib.parse import quote
 
 import httpx
 
@@ -43,6 +44,12 @@ class Backend(Protocol):
     ) -> dict[str, Any]: ...
     def set_source_region(self, name: str, region: str | None) -> dict[str, Any]: ...
     def count_events(self, source: str | None = None) -> dict[str, Any]: ...
+    def rebuild_identity(self) -> dict[str, Any]: ...
+    def identity_clusters(self, source: str | None = None) -> list[dict[str, Any]]: ...
+    def get_profile(
+        self, identifier: str, limit: int = 50, before: int | None = None, event: str | None = None
+    ) -> dict[str, Any]: ...
+    def search_profiles(self, fragment: str, limit: int = 20) -> list[dict[str, Any]]: ...
     def recent_events(self, source: str | None = None, limit: int = 20) -> list[dict[str, Any]]: ...
     def export_events(self, out: Path | BinaryIO, fmt: str, source: str | None = None) -> int: ...
     def list_quarantine(
@@ -143,6 +150,21 @@ class RemoteBackend:
     def set_source_region(self, name: str, region: str | None) -> dict[str, Any]:
         body = {"default_region": region}
         return dict(self._call("PUT", f"/v1/sources/{name}/region", json=body))
+
+    def rebuild_identity(self) -> dict[str, Any]:
+        return dict(self._call("POST", "/v1/identity/rebuild"))
+
+    def identity_clusters(self, source: str | None = None) -> list[dict[str, Any]]:
+        return list(self._call("GET", "/v1/identity/clusters", params=_params(source=source)))
+
+    def get_profile(
+        self, identifier: str, limit: int = 50, before: int | None = None, event: str | None = None
+    ) -> dict[str, Any]:
+        params = _params(limit=limit, before=before, event=event)
+        return dict(self._call("GET", f"/v1/profiles/{quote(identifier, safe='')}", params=params))
+
+    def search_profiles(self, fragment: str, limit: int = 20) -> list[dict[str, Any]]:
+        return list(self._call("GET", "/v1/profiles", params={"q": fragment, "limit": limit}))
 
     def count_events(self, source: str | None = None) -> dict[str, Any]:
         return dict(self._call("GET", "/v1/events/count", params=_params(source=source)))

@@ -82,6 +82,8 @@ class Writer:
         self._calls = CallHandler()
         self._thread = threading.Thread(target=self._loop, name="opencdp-writer", daemon=True)
         self.commits = 0
+        # Called on the writer thread after each commit (e.g. to wake identity stitching).
+        self.after_commit: list[Callable[[], None]] = []
 
     def start(self) -> None:
         self._thread.start()
@@ -158,6 +160,8 @@ class Writer:
         for callback in callbacks:
             callback()
         self.commits += 1
+        for hook in self.after_commit:
+            hook()
         for job, result in zip(jobs, results, strict=True):
             job.future.set_result(result)
 

@@ -17,7 +17,7 @@ from opencdp.identity.model import Identifier
 
 DEFAULT_PRIORITIES: Mapping[str, int] = MappingProxyType({
     "user_id": 1, "customer_id": 2, "email": 3, "phone": 4, "loyalty_id": 5,
-    "line_id": 6, "social": 7, "anonymous_id": 8, "device_id": 9,
+    "line_id": 6, "social": 7, "social_handle": 7, "anonymous_id": 8, "device_id": 9,
 })  # fmt: skip
 DEFAULT_LIMITS: Mapping[str, int] = MappingProxyType({
     "user_id": 1, "email": 5, "phone": 5, "device_id": 20, "anonymous_id": 100,

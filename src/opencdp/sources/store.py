@@ -107,12 +107,15 @@ class SourceRecordStore:
                 " (SELECT record_key FROM record_changes WHERE existed)",
                 [batch.source_id],
             )
+            changed = _count(con, "record_changes")
+            # Records share the event log's sequence: identity replays both in one order.
+            first_seq = self._reserve(changed) if changed else 0
             con.execute(
                 "INSERT INTO source_records SELECT ?, record_id, record_key, content_hash, ?,"
-                " identifiers, traits, original, fixes, ?, ? FROM record_changes",
-                [batch.source_id, batch.import_id, now, now],
+                " identifiers, traits, original, fixes, ?, ?,"
+                " ? + row_number() OVER () - 1 FROM record_changes",
+                [batch.source_id, batch.import_id, now, now, first_seq],
             )
-            changed = _count(con, "record_changes")
         finally:
             con.unregister("incoming_records")
             con.execute("DROP TABLE IF EXISTS record_changes")

@@ -1,0 +1,36 @@
+"""Admin API for identity and the 360° profile."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query
+
+from opencdp.admin import Admin
+
+
+def profiles_router(admin: Admin) -> APIRouter:
+    router = APIRouter(tags=["profiles"])
+
+    @router.get("/v1/profiles")
+    def search(q: str = Query(min_length=2), limit: int = Query(20, ge=1, le=200)) -> Any:
+        return admin.search_profiles(q, limit)
+
+    @router.get("/v1/profiles/{identifier:path}")
+    def get_profile(
+        identifier: str,
+        limit: int = Query(50, ge=1, le=1000),
+        before: int | None = None,
+        event: str | None = None,
+    ) -> dict[str, Any]:
+        return admin.get_profile(identifier, limit=limit, before=before, event=event)
+
+    @router.post("/v1/identity/rebuild")
+    def rebuild() -> dict[str, Any]:
+        return admin.rebuild_identity()
+
+    @router.get("/v1/identity/clusters")
+    def clusters(source: str | None = None) -> list[dict[str, Any]]:
+        return admin.identity_clusters(source)
+
+    return router

@@ -1,0 +1,90 @@
+"""`opencdp profiles ...` and `opencdp identity ...`: the single customer view from the CLI."""
+
+from __future__ import annotations
+
+import csv
+import sys
+
+import click
+
+from opencdp.cli.backend import open_backend
+from opencdp.cli.common import emit, settings_from
+
+
+@click.group()
+def profiles() -> None:
+    """Look up unified customer profiles."""
+
+
+@profiles.command("get")
+@click.argument("identifier")
+@click.option("--limit", default=50, show_default=True, help="Timeline items.")
+@click.option("--before", type=int, help="Timeline items older than this seq (next page).")
+@click.option("--event", help="Only this event name or type in the timeline.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def get(
+    ctx: click.Context,
+    identifier: str,
+    limit: int,
+    before: int | None,
+    event: str | None,
+    as_json: bool,
+) -> None:
+    """Show the profile of IDENTIFIER (a profile id, `type:value`, or any identifier value)."""
+    with open_backend(settings_from(ctx)) as backend:
+        profile = backend.get_profile(identifier, limit=limit, before=before, event=event)
+    lines = [profile["profile_id"]]
+    lines += [f"  {i['type']}: {i['value']}" for i in profile["identifiers"]]
+    lines += [f"  trait {name} = {t['value']!r} ({t['source_id']}, {t['at']})"
+              for name, t in profile["traits"].items()]  # fmt: skip
+    lines.append(f"  {len(profile['timeline']['items'])} timeline items,"
+                 f" {len(profile['merges'])} merges")  # fmt: skip
+    emit(profile, as_json, "\n".join(lines))
+
+
+@profiles.command("search")
+@click.argument("fragment")
+@click.option("--limit", default=20, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def search(ctx: click.Context, fragment: str, limit: int, as_json: bool) -> None:
+    """Profiles with a name, e-mail, phone or other identifier containing FRAGMENT."""
+    with open_backend(settings_from(ctx)) as backend:
+        found = backend.search_profiles(fragment, limit)
+    text = "\n".join(f"{p['profile_id']}\t{'; '.join(p['matches'])}" for p in found)
+    emit(found, as_json, text or "no matching profiles")
+
+
+@click.group()
+def identity() -> None:
+    """Identity resolution: rebuild, and which profile each record resolved to."""
+
+
+@identity.command("rebuild")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def rebuild(ctx: click.Context, as_json: bool) -> None:
+    """Resolve every event and record again from the log."""
+    with open_backend(settings_from(ctx)) as backend:
+        result = backend.rebuild_identity()
+    text = (f"{result['observations']:,} observations → {result['profiles']:,} profiles,"
+            f" {result['merges']:,} merges, {result['violations']:,} rule violations"
+            f" in {result['seconds']} s")  # fmt: skip
+    emit(result, as_json, text)
+
+
+@identity.command("clusters")
+@click.option("--source", help="Only records of this source.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv")
+@click.pass_context
+def clusters(ctx: click.Context, source: str | None, fmt: str) -> None:
+    """Source name, source record id and the profile id each imported record resolved to."""
+    with open_backend(settings_from(ctx)) as backend:
+        rows = backend.identity_clusters(source)
+    if fmt == "json":
+        emit(rows, True, "")
+        return
+    writer = csv.writer(sys.stdout)
+    writer.writerow(["source", "record_id", "profile_id"])
+    writer.writerows((r["source"], r["record_id"], r["profile_id"]) for r in rows)

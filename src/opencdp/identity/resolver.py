@@ -1,0 +1,146 @@
+"""Keeping the identity tables in step with the event log.
+
+The graph lives in memory (it is rebuilt from the log when a workspace starts resolving)
+and the tables `identity_links`, `identity_merges` and `identity_violations` are its
+readable copy: the profile API, the CLI and SQL read them. `catch_up` observes every event
+and record committed since the last call and writes only what changed.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from opencdp.identity.graph import IdentityGraph
+from opencdp.identity.model import Merge, Observation, RuleViolation
+from opencdp.identity.observations import last_seq, read_observations
+from opencdp.identity.rules import IdentityRules
+
+Read = Callable[[Callable[[duckdb.DuckDBPyConnection], Any]], Any]
+Write = Callable[[Callable[[duckdb.DuckDBPyConnection], None]], None]
+_LINKS = pa.schema([("identifier_type", pa.string()), ("identifier_value", pa.string()),
+                    ("profile_id", pa.string())])  # fmt: skip
+
+
+@dataclass
+class Changes:
+    """What observing a stretch of the log changed, ready to write."""
+
+    profiles: set[str] = field(default_factory=set)
+    merges: list[Merge] = field(default_factory=list)
+    violations: list[RuleViolation] = field(default_factory=list)
+    observed: int = 0
+
+
+class IdentityResolver:
+    """The live identity graph of one workspace, and its tables."""
+
+    def __init__(self, read: Read, write: Write, rules: IdentityRules | None = None) -> None:
+        self._read = read
+        self._write = write
+        self._rules = rules
+        self._lock = threading.Lock()
+        self._graph: IdentityGraph | None = None
+        self.resolved_through = 0  # seq up to which the tables are current
+
+    def rebuild(self) -> int:
+        """Rebuild the graph and the tables from the whole log; returns observations read."""
+        with self._lock:
+            return self._rebuild()
+
+    def catch_up(self) -> Changes:
+        """Observe what was committed since the last call and write the changes."""
+        with self._lock:
+            if self._graph is None:
+                return Changes(observed=self._rebuild())
+            changes = self._observe(self._graph)
+            if changes.profiles or changes.violations:
+                graph = self._graph
+                self._write(lambda con: _write_changes(con, graph, changes))
+            return changes
+
+    def _rebuild(self) -> int:
+        graph = IdentityGraph(self._rules, self._read(_unmerged_origins))
+        self._graph = graph
+        self.resolved_through = 0
+        changes = self._observe(graph)
+        self._write(lambda con: _replace_all(con, graph))
+        return changes.observed
+
+    def _observe(self, graph: IdentityGraph) -> Changes:
+        after = self.resolved_through
+
+        def fetch(con: duckdb.DuckDBPyConnection) -> tuple[int, list[Observation]]:
+            through = last_seq(con)
+            return through, list(read_observations(con, after, through))
+
+        through, observations = self._read(fetch)
+        changes = Changes()
+        for observation in observations:
+            result = graph.observe(observation)
+            changes.observed += 1
+            if result.profile_id is not None:
+                changes.profiles.add(result.profile_id)
+            changes.merges.extend(result.merges)
+            changes.violations.extend(result.violations)
+        self.resolved_through = max(self.resolved_through, through)
+        return changes
+
+    @property
+    def graph(self) -> IdentityGraph | None:
+        return self._graph
+
+
+def _unmerged_origins(con: duckdb.DuckDBPyConnection) -> list[str]:
+    return [row[0] for row in con.execute("SELECT origin FROM identity_unmerged").fetchall()]
+
+
+def _links(graph: IdentityGraph, profile_ids: Iterable[str]) -> pa.Table:
+    types: list[str] = []
+    values: list[str] = []
+    owners: list[str] = []
+    for profile_id in profile_ids:
+        for identifier in graph.identifiers_of(profile_id):
+            types.append(identifier.type)
+            values.append(identifier.value)
+            owners.append(profile_id)
+    return pa.Table.from_arrays(
+        [pa.array(types, pa.string()), pa.array(values, pa.string()), pa.array(owners)],
+        schema=_LINKS,
+    )
+
+
+def _insert_history(
+    con: duckdb.DuckDBPyConnection, merges: Iterable[Merge], violations: Iterable[RuleViolation]
+) -> None:
+    merge_rows = [(m.survivor, m.absorbed, m.identifier.type, m.identifier.value, m.origin,
+                   m.seq, m.rule) for m in merges]  # fmt: skip
+    if merge_rows:
+        con.executemany("INSERT INTO identity_merges VALUES (?, ?, ?, ?, ?, ?, ?)", merge_rows)
+    violation_rows = [(v.identifier.type, v.identifier.value, v.profile_id, str(v.rule),
+                       v.limit_type, v.origin, v.seq) for v in violations]  # fmt: skip
+    if violation_rows:
+        con.executemany(
+            "INSERT INTO identity_violations VALUES (?, ?, ?, ?, ?, ?, ?)", violation_rows
+        )
+
+
+def _replace_all(con: duckdb.DuckDBPyConnection, graph: IdentityGraph) -> None:
+    for table in ("identity_links", "identity_merges", "identity_violations"):
+        con.execute(f"DELETE FROM {table}")
+    links = _links(graph, graph.profile_ids())  # noqa: F841 (read by the SQL below)
+    con.execute("INSERT INTO identity_links SELECT * FROM links")
+    _insert_history(con, graph.merges, graph.violations)
+
+
+def _write_changes(con: duckdb.DuckDBPyConnection, graph: IdentityGraph, changes: Changes) -> None:
+    # A merge moves the absorbed profile's identifiers: rewriting every identifier of each
+    # touched profile keeps the table exact without tracking single moves.
+    links = _links(graph, changes.profiles)  # noqa: F841 (read by the SQL below)
+    con.execute("INSERT OR REPLACE INTO identity_links SELECT * FROM links")
+    _insert_history(con, changes.merges, changes.violations)

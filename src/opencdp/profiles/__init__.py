@@ -1,0 +1,1 @@
+"""Profiles: the single customer view built on the identity tables."""

@@ -1,0 +1,142 @@
+"""The 360° profile: identifiers, golden-record traits with lineage, timeline, merge history.
+
+Everything is read from the identity tables, the event log and the imported records; the
+profile is derived, never stored, so it is always as current as identity resolution.
+Sections later stages fill (computed traits, segments, consents, predictions) are present
+and empty until those stages exist.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+import orjson
+
+_MATCHING_EVENTS = (
+    "(list_contains($users, e.user_id) OR list_contains($anonymous, e.anonymous_id)"
+    " OR list_contains($devices, e.context -> 'device' ->> 'id'))"
+)
+_MATCHING_RECORDS = (
+    "EXISTS (SELECT 1 FROM json_each(r.identifiers) j"
+    " WHERE list_contains($keys, j.key || chr(0) || (j.value ->> '$')))"
+)
+
+
+def profile_view(
+    con: duckdb.DuckDBPyConnection,
+    profile_id: str,
+    *,
+    limit: int = 50,
+    before: int | None = None,
+    event: str | None = None,
+) -> dict[str, Any]:
+    """The whole profile; the timeline newest first, `limit` items before seq `before`."""
+    identifiers = con.execute(
+        "SELECT identifier_type, identifier_value FROM identity_links WHERE profile_id = ?"
+        " ORDER BY identifier_type, identifier_value",
+        [profile_id],
+    ).fetchall()
+    params = _identifier_params(identifiers)
+    return {
+        "profile_id": profile_id,
+        "identifiers": [{"type": t, "value": v} for t, v in identifiers],
+        "traits": _traits(con, params),
+        "timeline": _timeline(con, params, limit, before, event),
+        "merges": _merges(con, profile_id),
+        "computed_traits": {},
+        "segments": [],
+        "consents": [],
+        "predictions": {},
+    }
+
+
+def _identifier_params(identifiers: list[tuple[str, str]]) -> dict[str, list[str]]:
+    def of(kind: str) -> list[str]:
+        return [value for t, value in identifiers if t == kind]
+
+    return {
+        "users": of("user_id"),
+        "anonymous": of("anonymous_id"),
+        "devices": of("device_id"),
+        "keys": [f"{t}\0{v}" for t, v in identifiers],
+    }
+
+
+def _traits(con: duckdb.DuckDBPyConnection, params: dict[str, list[str]]) -> dict[str, Any]:
+    """Golden record, most recent value wins; each value says where and when it came from."""
+    rows = con.execute(
+        "WITH candidates AS ("
+        "  SELECT t.key AS trait, t.value AS value, e.\"timestamp\" AS seen_at, e.source_id,"
+        "         'event' AS origin, e.message_id AS origin_id"
+        f"  FROM events e, json_each(e.traits) t WHERE e.type = 'identify' AND {_MATCHING_EVENTS}"
+        "  UNION ALL"
+        "  SELECT t.key, t.value, r.updated_at, r.source_id, 'record', r.record_id"
+        f"  FROM source_records r, json_each(r.traits) t WHERE {_MATCHING_RECORDS}"
+        ")"
+        " SELECT trait, arg_max(value, seen_at)::VARCHAR, max(seen_at),"
+        "  arg_max(source_id, seen_at), arg_max(origin, seen_at), arg_max(origin_id, seen_at),"
+        "  count(DISTINCT value::VARCHAR)"
+        " FROM candidates GROUP BY trait ORDER BY trait",
+        params,
+    ).fetchall()
+    return {
+        trait: {
+            "value": orjson.loads(value),
+            "rule": "most_recent",
+            "source_id": source_id,
+            "origin": origin,
+            "origin_id": origin_id,
+            "at": at.isoformat(),
+            "distinct_values": distinct,
+        }
+        for trait, value, at, source_id, origin, origin_id, distinct in rows
+    }
+
+
+def _timeline(
+    con: duckdb.DuckDBPyConnection,
+    params: dict[str, list[str]],
+    limit: int,
+    before: int | None,
+    event: str | None,
+) -> dict[str, Any]:
+    rows = con.execute(
+        "SELECT * FROM ("
+        "  SELECT e.seq, 'event' AS kind, e.source_id, e.type, e.event, e.name,"
+        "         e.\"timestamp\" AS seen_at, e.properties::VARCHAR AS data"
+        f"  FROM events e WHERE {_MATCHING_EVENTS}"
+        "    AND ($event::VARCHAR IS NULL OR e.event = $event OR e.type = $event)"
+        "  UNION ALL"
+        "  SELECT r.seq, 'record', r.source_id, 'record', NULL, r.record_id, r.updated_at,"
+        "         r.traits::VARCHAR"
+        f"  FROM source_records r WHERE {_MATCHING_RECORDS}"
+        "    AND ($event::VARCHAR IS NULL OR $event = 'record')"
+        ") WHERE ($before::BIGINT IS NULL OR seq < $before)"
+        " ORDER BY seq DESC LIMIT $limit",
+        {**params, "event": event, "before": before, "limit": limit + 1},
+    ).fetchall()
+    items = [
+        {"seq": seq, "kind": kind, "source_id": source_id, "type": kind_type, "event": name_e,
+         "name": name, "at": at.isoformat(), "data": orjson.loads(data) if data else None}
+        for seq, kind, source_id, kind_type, name_e, name, at, data in rows[:limit]
+    ]  # fmt: skip
+    more = len(rows) > limit
+    return {"items": items, "next_before": items[-1]["seq"] if more and items else None}
+
+
+def _merges(con: duckdb.DuckDBPyConnection, profile_id: str) -> list[dict[str, Any]]:
+    """Every merge that built this profile, oldest first, with its cause."""
+    rows = con.execute(
+        "SELECT survivor, absorbed, identifier_type, identifier_value, origin, seq, rule"
+        " FROM identity_merges ORDER BY seq DESC"
+    ).fetchall()
+    lineage = {profile_id}
+    found = []
+    for survivor, absorbed, kind, value, origin, seq, rule in rows:
+        if survivor in lineage:
+            lineage.add(absorbed)
+            found.append({"survivor": survivor, "absorbed": absorbed, "rule": rule,
+                          "identifier": {"type": kind, "value": value}, "origin": origin,
+                          "seq": seq})  # fmt: skip
+    return found[::-1]
