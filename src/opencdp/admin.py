@@ -193,6 +193,26 @@ class Admin:
         return {"observations": observed, **counts,
                 "seconds": round(time.perf_counter() - started, 3)}  # fmt: skip
 
+    def unmerge(self, identifier: str, origin: str) -> dict[str, Any]:
+        """Split a profile by undoing the merges one observation (`origin`) caused."""
+        before = self.get_profile(identifier, limit=1)
+        if not any(m["origin"] == origin for m in before["merges"]):
+            raise NotFound(f"profile {before['profile_id']} has no merge caused by {origin!r}")
+        self.ws.identity.unmerge(origin)
+        keys = [(i["type"], i["value"]) for i in before["identifiers"]]
+
+        def profiles_now(con: Any) -> list[str]:
+            rows = con.execute(
+                "SELECT DISTINCT profile_id FROM identity_links"
+                " WHERE (identifier_type, identifier_value) IN (SELECT unnest($t), unnest($v))"
+                " ORDER BY profile_id",
+                {"t": [k[0] for k in keys], "v": [k[1] for k in keys]},
+            ).fetchall()
+            return [row[0] for row in rows]
+
+        return {"profile_id": before["profile_id"], "origin": origin,
+                "profiles": self.ws.read(profiles_now)}  # fmt: skip
+
     def identity_clusters(self, source: str | None = None) -> list[dict[str, Any]]:
         self._source_id(source)  # an unknown source is an error, not an empty list
         return self.ws.read(lambda con: record_clusters(con, source))

@@ -120,3 +120,29 @@ def test_search_finds_profiles_by_fragment(admin, tmp_path):
     found = admin.search_profiles("nihon")
     assert [json.dumps(f["matches"]) for f in found] == ['["email: yuki@nihon-mail.jp"]']
     assert len(admin.search_profiles("somch")) == 1
+
+
+def test_unmerge_splits_the_profile_and_a_rebuild_keeps_it_split(admin, tmp_path):
+    path = tmp_path / "crm.csv"
+    path.write_text(CRM, encoding="utf-8")
+    admin.import_file("crm", path, CRM_MAPPING)
+    collect(admin, [
+        {"type": "track", "userId": "u-7", "event": "Order Completed", "messageId": "o1"},
+        {"type": "identify", "userId": "u-7", "messageId": "wrong-link",
+         "traits": {"email": "yuki@nihon-mail.jp"}},
+    ])  # fmt: skip
+    admin.ws.identity.catch_up()
+    merged = admin.get_profile("u-7")
+    (merge,) = merged["merges"]
+    seq = merge["origin"].removeprefix("event:")
+    assert admin.ws.read(lambda con: con.execute(
+        "SELECT message_id FROM events WHERE seq = ?", [int(seq)]).fetchall()) == [("wrong-link",)]
+    result = admin.unmerge("u-7", merge["origin"])
+    assert len(result["profiles"]) == 2
+    crm_profile = admin.get_profile("customer_id:c2")["profile_id"]
+    assert admin.get_profile("u-7")["profile_id"] != crm_profile
+    admin.rebuild_identity()
+    assert admin.get_profile("u-7")["merges"] == []
+    assert "email" not in {i["type"] for i in admin.get_profile("u-7")["identifiers"]}
+    with pytest.raises(NotFound):
+        admin.unmerge("u-7", "event:999999")

@@ -5,8 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
 
 from opencdp.admin import Admin
+
+
+class UnmergeIn(BaseModel):
+    origin: str = Field(min_length=1, description="The merge's origin, from the merge history")
 
 
 def profiles_router(admin: Admin) -> APIRouter:
@@ -24,6 +29,10 @@ def profiles_router(admin: Admin) -> APIRouter:
         event: str | None = None,
     ) -> dict[str, Any]:
         return admin.get_profile(identifier, limit=limit, before=before, event=event)
+
+    @router.post("/v1/profiles/{identifier:path}/unmerge")
+    def unmerge(identifier: str, body: UnmergeIn) -> dict[str, Any]:
+        return admin.unmerge(identifier, body.origin)
 
     @router.post("/v1/identity/rebuild")
     def rebuild() -> dict[str, Any]:

@@ -45,6 +45,7 @@ class Backend(Protocol):
     def set_source_region(self, name: str, region: str | None) -> dict[str, Any]: ...
     def count_events(self, source: str | None = None) -> dict[str, Any]: ...
     def rebuild_identity(self) -> dict[str, Any]: ...
+    def unmerge(self, identifier: str, origin: str) -> dict[str, Any]: ...
     def identity_clusters(self, source: str | None = None) -> list[dict[str, Any]]: ...
     def get_profile(
         self, identifier: str, limit: int = 50, before: int | None = None, event: str | None = None
@@ -153,6 +154,10 @@ class RemoteBackend:
 
     def rebuild_identity(self) -> dict[str, Any]:
         return dict(self._call("POST", "/v1/identity/rebuild"))
+
+    def unmerge(self, identifier: str, origin: str) -> dict[str, Any]:
+        path = f"/v1/profiles/{quote(identifier, safe='')}/unmerge"
+        return dict(self._call("POST", path, json={"origin": origin}))
 
     def identity_clusters(self, source: str | None = None) -> list[dict[str, Any]]:
         return list(self._call("GET", "/v1/identity/clusters", params=_params(source=source)))

@@ -74,6 +74,18 @@ def rebuild(ctx: click.Context, as_json: bool) -> None:
     emit(result, as_json, text)
 
 
+@identity.command("unmerge")
+@click.argument("identifier")
+@click.argument("origin")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def unmerge(ctx: click.Context, identifier: str, origin: str, as_json: bool) -> None:
+    """Split IDENTIFIER's profile by undoing the merges ORIGIN caused (see `profiles get`)."""
+    with open_backend(settings_from(ctx)) as backend:
+        result = backend.unmerge(identifier, origin)
+    emit(result, as_json, f"{result['profile_id']} → {', '.join(result['profiles'])}")
+
+
 @identity.command("clusters")
 @click.option("--source", help="Only records of this source.")
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv")

@@ -64,6 +64,16 @@ class IdentityResolver:
                 self._write(lambda con: _write_changes(con, graph, changes))
             return changes
 
+    def unmerge(self, origin: str) -> int:
+        """Undo every merge `origin` caused, for good: it links nothing from now on.
+
+        The origin is recorded in `identity_unmerged` (with the time, for the audit) and the
+        graph is rebuilt with it, so replays and rebuilds keep the split.
+        """
+        with self._lock:
+            self._write(lambda con: _record_unmerge(con, origin))
+            return self._rebuild()
+
     def _rebuild(self) -> int:
         graph = IdentityGraph(self._rules, self._read(_unmerged_origins))
         self._graph = graph
@@ -94,6 +104,10 @@ class IdentityResolver:
     @property
     def graph(self) -> IdentityGraph | None:
         return self._graph
+
+
+def _record_unmerge(con: duckdb.DuckDBPyConnection, origin: str) -> None:
+    con.execute("INSERT OR IGNORE INTO identity_unmerged (origin) VALUES (?)", [origin])
 
 
 def _unmerged_origins(con: duckdb.DuckDBPyConnection) -> list[str]:
