@@ -37,3 +37,10 @@ def test_bad_values_are_reported(tmp_path):
     (tmp_path / "opencdp.toml").write_text("prot = 1\n")
     with pytest.raises(ConfigError, match="unknown settings"):
         load_settings(env={"OPENCDP_DATA_DIR": str(tmp_path)})
+
+
+def test_boolean_settings_read_common_spellings_and_refuse_others(tmp_path):
+    assert load_settings(env={"OPENCDP_RESOLVE_AFTER_IMPORT": "no"}).resolve_after_import is False
+    assert load_settings(env={"OPENCDP_RESOLVE_AFTER_IMPORT": "ON"}).resolve_after_import is True
+    with pytest.raises(ConfigError, match="resolve_after_import"):
+        load_settings(env={"OPENCDP_RESOLVE_AFTER_IMPORT": "maybe"})

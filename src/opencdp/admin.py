@@ -175,6 +175,8 @@ class Admin:
     def _resolved(self, report: dict[str, Any]) -> dict[str, Any]:
         """Resolve the imported records into profiles before answering (matching runs by
         itself after imports, in the server and from the CLI alike)."""
+        if self.ws.stitching or not self.ws.settings.resolve_after_import:
+            return report  # the server's stitcher resolves it within a second
         started = time.perf_counter()
         changes = self.ws.identity.catch_up()
         report["identity"] = {"observations": changes.observed,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -63,6 +64,16 @@ class Settings:
         256 * 1024 * 1024,
         "Write-ahead-log size at which DuckDB folds the log into the database file.",
     )
+    database_memory: str = _setting(
+        "1GB",
+        "Memory DuckDB may use for its buffer cache and queries (e.g. `512MB`, `4GB`); past "
+        "it, data is evicted or spilled to disk, so a long-running server's memory stays flat.",
+    )
+    resolve_after_import: bool = _setting(
+        True,
+        "Whether a command-line import resolves identities before it returns when no server "
+        "runs (a running server resolves every commit in the background anyway).",
+    )
     log_level: str = _setting("INFO", "Log level: DEBUG, INFO, WARNING or ERROR.")
     log_format: str = _setting("json", "Log format: `json` (one object per line) or `text`.")
 
@@ -80,14 +91,28 @@ def setting_docs() -> dict[str, str]:
     return {f.name: str(f.metadata["doc"]) for f in fields(Settings)}
 
 
+def _boolean(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(value)
+
+
 def _coerce(kind: Any, value: Any, name: str) -> Any:
-    target = {"Path": Path, "int": int, "str": str}[
+    converters: dict[str, Callable[[Any], Any]] = {
+        "Path": Path, "int": int, "str": str, "bool": _boolean,
+    }  # fmt: skip
+    target = converters[
         kind if isinstance(kind, str) else kind.__name__
     ]
     try:
         return target(value)
     except (TypeError, ValueError) as exc:
-        raise ConfigError(f"setting {name}: cannot read {value!r} as {target.__name__}") from exc
+        raise ConfigError(f"setting {name}: cannot read {value!r} as {kind}") from exc
 
 
 class ConfigError(ValueError):

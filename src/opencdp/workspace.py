@@ -33,7 +33,9 @@ class Workspace:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         con = open_database(
-            settings.database_path, checkpoint_wal_bytes=settings.checkpoint_wal_bytes
+            settings.database_path,
+            checkpoint_wal_bytes=settings.checkpoint_wal_bytes,
+            memory_limit=settings.database_memory,
         )
         self.event_log = EventLog(con, settings.dedupe_messages)
         self.writer = Writer(
@@ -51,6 +53,10 @@ class Workspace:
         self.identity = IdentityResolver(self.read, self.write)
         self._stitcher: IdentityStitcher | None = None
         self.writer.start()
+
+    @property
+    def stitching(self) -> bool:
+        return self._stitcher is not None
 
     def start_stitching(self) -> None:
         """Resolve identities in real time (the server); one-shot commands call `catch_up`."""

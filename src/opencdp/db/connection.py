@@ -18,7 +18,11 @@ class DatabaseLocked(RuntimeError):
 
 
 def open_database(
-    path: Path, *, read_only: bool = False, checkpoint_wal_bytes: int | None = None
+    path: Path,
+    *,
+    read_only: bool = False,
+    checkpoint_wal_bytes: int | None = None,
+    memory_limit: str | None = None,
 ) -> duckdb.DuckDBPyConnection:
     """Open (creating if needed) and migrate the database at `path`.
 
@@ -29,6 +33,8 @@ def open_database(
     config: dict[str, str | bool | int | float | list[str]] = {}
     if checkpoint_wal_bytes is not None:
         config["checkpoint_threshold"] = f"{checkpoint_wal_bytes}b"
+    if memory_limit is not None:
+        config["memory_limit"] = memory_limit
     try:
         con = duckdb.connect(str(path), read_only=read_only, config=config)
     except duckdb.IOException as exc:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import duckdb
@@ -23,6 +24,7 @@ from opencdp.identity.rules import IdentityRules
 
 Read = Callable[[Callable[[duckdb.DuckDBPyConnection], Any]], Any]
 Write = Callable[[Callable[[duckdb.DuckDBPyConnection], None]], None]
+READ_WINDOW = 250_000  # seqs read per query while catching up
 _LINKS = pa.schema([("identifier_type", pa.string()), ("identifier_value", pa.string()),
                     ("profile_id", pa.string())])  # fmt: skip
 
@@ -78,32 +80,38 @@ class IdentityResolver:
         graph = IdentityGraph(self._rules, self._read(_unmerged_origins))
         self._graph = graph
         self.resolved_through = 0
-        changes = self._observe(graph)
+        changes = self._observe(graph, collect=False)
         self._write(lambda con: _replace_all(con, graph))
         return changes.observed
 
-    def _observe(self, graph: IdentityGraph) -> Changes:
-        after = self.resolved_through
-
-        def fetch(con: duckdb.DuckDBPyConnection) -> tuple[int, list[Observation]]:
-            through = last_seq(con)
-            return through, list(read_observations(con, after, through))
-
-        through, observations = self._read(fetch)
+    def _observe(self, graph: IdentityGraph, *, collect: bool = True) -> Changes:
+        """Observe the log after `resolved_through`, a window of seqs at a time, so memory
+        stays bounded however much arrived (a 5,000,000-row import, a full rebuild)."""
+        through: int = self._read(last_seq)
         changes = Changes()
-        for observation in observations:
-            result = graph.observe(observation)
-            changes.observed += 1
-            if result.profile_id is not None:
-                changes.profiles.add(result.profile_id)
-            changes.merges.extend(result.merges)
-            changes.violations.extend(result.violations)
+        after = self.resolved_through
+        while after < through:
+            upto = min(after + READ_WINDOW, through)
+            observations: list[Observation] = self._read(partial(_window, after, upto))
+            for observation in observations:
+                result = graph.observe(observation)
+                changes.observed += 1
+                if collect:
+                    if result.profile_id is not None:
+                        changes.profiles.add(result.profile_id)
+                    changes.merges.extend(result.merges)
+                    changes.violations.extend(result.violations)
+            after = upto
         self.resolved_through = max(self.resolved_through, through)
         return changes
 
     @property
     def graph(self) -> IdentityGraph | None:
         return self._graph
+
+
+def _window(after: int, through: int, con: duckdb.DuckDBPyConnection) -> list[Observation]:
+    return list(read_observations(con, after, through))
 
 
 def _record_unmerge(con: duckdb.DuckDBPyConnection, origin: str) -> None:
