@@ -54,9 +54,10 @@ def add_record(
     import_id: str = "imp-crm", age: timedelta = timedelta(days=3),
 ) -> None:  # fmt: skip
     con.execute(
-        "INSERT INTO source_records VALUES (?, ?, ?, ?, ?, ?, ?, '{}', ?, ?, ?)",
+        "INSERT INTO source_records VALUES (?, ?, ?, ?, ?, ?, ?, '{}', ?, ?, ?, ?)",
         [source, record_id, next(_keys), next(_keys), import_id, json.dumps(identifiers),
-         json.dumps(traits), json.dumps(fixes) if fixes else None, NOW - age, NOW - age],
+         json.dumps(traits), json.dumps(fixes) if fixes else None, NOW - age, NOW - age,
+         next(_keys)],
     )  # fmt: skip
 
 

@@ -29,6 +29,7 @@ SCHEMA = pa.schema(
     + [(name, pa.string()) for name in STRING_COLUMNS]
     + [(name, _TS) for name in TIME_COLUMNS]
     + [(name, pa.string()) for name in JSON_COLUMNS]
+    + [("identifiers", pa.list_(pa.string()))]
 )
 _INDEX = {name: i for i, name in enumerate(EventRecord._fields)}
 
@@ -53,6 +54,7 @@ class EventBatch:
         arrays += [pa.array(columns[_INDEX[name]], pa.string()) for name in STRING_COLUMNS]
         arrays += [_time_array(columns[_INDEX[name]]) for name in TIME_COLUMNS]
         arrays += [pa.array(columns[_INDEX[name]], pa.string()) for name in JSON_COLUMNS]
+        arrays.append(pa.array(columns[_INDEX["identifiers"]], pa.list_(pa.string())))
         return cls(pa.Table.from_arrays(arrays, schema=SCHEMA), keys)
 
 

@@ -13,6 +13,7 @@ from typing import Any, NamedTuple
 
 import orjson
 
+from opencdp.collect.identifiers import message_identifiers
 from opencdp.collect.timestamps import BadTimestamp, corrected_timestamp, parse_timestamp
 from opencdp.collect.trait_hygiene import clean_message_traits
 from opencdp.keys import stable_key
@@ -66,6 +67,7 @@ class EventRecord(NamedTuple):
     integrations: str | None
     extra: str | None
     fixes: str | None  # what hygiene changed or refused in the traits, originals kept
+    identifiers: list[str] | None  # `type:value`, for identity resolution
     size: int
 
 
@@ -220,10 +222,11 @@ def normalize(message: object, envelope: BatchEnvelope, type_hint: str | None) -
         raise InvalidMessage(
             f"message is {size} bytes, over this source's limit of {envelope.max_message_bytes}"
         )
+    identifiers = message_identifiers(kind, user_id, anonymous_id, previous_id, traits, context)
     return EventRecord._make((
         envelope.source_id, message_id, stable_key(envelope.source_id, message_id), kind,
         user_id, anonymous_id, previous_id, group_id, event, name,
-        timestamp, original, sent_at, envelope.received_at, *columns, size,
+        timestamp, original, sent_at, envelope.received_at, *columns, identifiers, size,
     ))  # fmt: skip
 
 

@@ -15,36 +15,19 @@ import duckdb
 
 from opencdp.identity.model import Identifier, Observation
 
-# One row per (seq, origin, identifier); NULL values are dropped in the outer query.
-_EVENT_IDENTIFIERS = """
-SELECT seq, 'event:' || seq AS origin, i.t AS type, i.v AS value FROM (
-  SELECT seq, unnest([
-    {'t': 'user_id', 'v': user_id},
-    {'t': 'anonymous_id', 'v': anonymous_id},
-    {'t': 'anonymous_id', 'v': previous_id},
-    {'t': 'email', 'v': CASE WHEN type = 'identify' THEN traits ->> 'email' END},
-    {'t': 'phone', 'v': CASE WHEN type = 'identify' THEN traits ->> 'phone' END},
-    {'t': 'email', 'v': context -> 'traits' ->> 'email'},
-    {'t': 'phone', 'v': context -> 'traits' ->> 'phone'},
-    {'t': 'device_id', 'v': context -> 'device' ->> 'id'}
-  ]) AS i
-  FROM events WHERE seq > $after AND seq <= $through
-)
+# Events list their identifiers at ingestion (`events.identifiers`, `type:value`); a record
+# keeps the identifier columns of its mapping as a JSON object.
+_QUERY = """
+SELECT seq, NULL AS origin, identifiers FROM events
+WHERE seq > $after AND seq <= $through AND identifiers IS NOT NULL
 UNION ALL
-SELECT e.seq, 'event:' || e.seq, coalesce(x.value ->> 'type', 'external_id'), x.value ->> 'id'
-FROM events e, json_each(e.context -> 'externalIds') x
-WHERE e.seq > $after AND e.seq <= $through
-  AND json_type(e.context -> 'externalIds') = 'ARRAY'
-"""
-_RECORD_IDENTIFIERS = """
-SELECT r.seq, 'record:' || r.source_id || ':' || r.record_id, j.key, j.value ->> '$'
+SELECT r.seq, 'record:' || r.source_id || ':' || r.record_id,
+       list(j.key || ':' || (j.value ->> '$') ORDER BY j.key, j.value ->> '$')
 FROM source_records r, json_each(r.identifiers) j
-WHERE r.seq > $after AND r.seq <= $through
+WHERE r.seq > $after AND r.seq <= $through AND j.value ->> '$' IS NOT NULL
+GROUP BY ALL
+ORDER BY seq
 """
-_QUERY = (
-    f"SELECT seq, origin, type, value FROM ({_EVENT_IDENTIFIERS} UNION ALL {_RECORD_IDENTIFIERS})"
-    " WHERE value IS NOT NULL AND trim(value) <> '' ORDER BY seq, type, value"
-)
 
 
 def last_seq(con: duckdb.DuckDBPyConnection) -> int:
@@ -57,18 +40,27 @@ def last_seq(con: duckdb.DuckDBPyConnection) -> int:
 
 
 def read_observations(
-    con: duckdb.DuckDBPyConnection, after: int, through: int
+    con: duckdb.DuckDBPyConnection,
+    after: int,
+    through: int,
+    known: dict[str, Identifier] | None = None,
 ) -> Iterator[Observation]:
-    """Observations with `after < seq <= through`, in seq order."""
+    """Observations with `after < seq <= through`, in seq order.
+
+    `known` interns identifiers across calls: most events repeat an identifier the graph
+    already holds, and reusing that object skips parsing and keeps one copy in memory.
+    """
+    known = {} if known is None else known
     rows = con.execute(_QUERY, {"after": after, "through": through}).fetchall()
-    current: int | None = None
-    origin = ""
-    found: list[Identifier] = []
-    for seq, row_origin, kind, value in rows:
-        if seq != current:
-            if found:
-                yield Observation(current or 0, origin, tuple(found))
-            current, origin, found = seq, row_origin, []
-        found.append(Identifier(kind, value))
-    if found:
-        yield Observation(current or 0, origin, tuple(found))
+    for seq, origin, texts in rows:
+        found = []
+        for text in texts:
+            identifier = known.get(text)
+            if identifier is None:
+                kind, _, value = text.partition(":")
+                if not value:
+                    continue
+                identifier = known[text] = Identifier(kind, value)
+            found.append(identifier)
+        if found:
+            yield Observation(seq, origin or f"event:{seq}", tuple(found))

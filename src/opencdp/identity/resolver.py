@@ -18,7 +18,7 @@ import duckdb
 import pyarrow as pa
 
 from opencdp.identity.graph import IdentityGraph
-from opencdp.identity.model import Merge, Observation, RuleViolation
+from opencdp.identity.model import Identifier, Merge, Observation, RuleViolation
 from opencdp.identity.observations import last_seq, read_observations
 from opencdp.identity.rules import IdentityRules
 
@@ -48,6 +48,7 @@ class IdentityResolver:
         self._rules = rules
         self._lock = threading.Lock()
         self._graph: IdentityGraph | None = None
+        self._known: dict[str, Identifier] = {}  # parsed identifiers, shared with the graph
         self.resolved_through = 0  # seq up to which the tables are current
 
     def rebuild(self) -> int:
@@ -79,6 +80,7 @@ class IdentityResolver:
     def _rebuild(self) -> int:
         graph = IdentityGraph(self._rules, self._read(_unmerged_origins))
         self._graph = graph
+        self._known = {}
         self.resolved_through = 0
         changes = self._observe(graph, collect=False)
         self._write(lambda con: _replace_all(con, graph))
@@ -92,7 +94,9 @@ class IdentityResolver:
         after = self.resolved_through
         while after < through:
             upto = min(after + READ_WINDOW, through)
-            observations: list[Observation] = self._read(partial(_window, after, upto))
+            observations: list[Observation] = self._read(
+                partial(_window, self._known, after, upto)
+            )
             for observation in observations:
                 result = graph.observe(observation)
                 changes.observed += 1
@@ -110,8 +114,10 @@ class IdentityResolver:
         return self._graph
 
 
-def _window(after: int, through: int, con: duckdb.DuckDBPyConnection) -> list[Observation]:
-    return list(read_observations(con, after, through))
+def _window(
+    known: dict[str, Identifier], after: int, through: int, con: duckdb.DuckDBPyConnection
+) -> list[Observation]:
+    return list(read_observations(con, after, through, known))
 
 
 def _record_unmerge(con: duckdb.DuckDBPyConnection, origin: str) -> None:

@@ -140,9 +140,10 @@ class SourceRecordStore:
             first_seq = self._reserve(fresh)
             con.execute(
                 "INSERT INTO events (seq, source_id, message_id, message_key, type, user_id,"
-                ' event, "timestamp", original_timestamp, received_at, properties, context)'
+                ' event, "timestamp", original_timestamp, received_at, properties, context,'
+                " identifiers)"
                 " SELECT ? + row_number() OVER () - 1, ?, message_id, message_key, 'track',"
-                ' user_id, event, "timestamp", "timestamp", ?, properties, context'
+                ' user_id, event, "timestamp", "timestamp", ?, properties, context, identifiers'
                 " FROM new_import_events",
                 [first_seq, batch.source_id, now],
             )

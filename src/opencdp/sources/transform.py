@@ -205,6 +205,7 @@ _EMPTY_EVENTS = pa.schema([
     ("message_id", pa.string()), ("message_key", pa.uint64()), ("user_id", pa.string()),
     ("event", pa.string()), ("timestamp", pa.timestamp("us", tz="UTC")),
     ("properties", pa.string()), ("context", pa.string()),
+    ("identifiers", pa.list_(pa.string())),
 ])  # fmt: skip
 
 
@@ -235,8 +236,9 @@ def _events(con: duckdb.DuckDBPyConnection, mapping: Mapping, source_id: str) ->
             " coalesce(identifiers->>'customer_id', identifiers->>'user_id') AS user_id,"
             ' coalesce(event_name, ?) AS event, event_time AS "timestamp",'
             " properties::VARCHAR AS properties,"
-            " to_json({'externalIds': external_ids})::VARCHAR AS context"
-            " FROM usable",
+            " to_json({'externalIds': external_ids})::VARCHAR AS context,"
+            " nullif(list_transform(external_ids, lambda e: e.type || ':' || e.id), [])"
+            " AS identifiers FROM usable",
             params=[source_id + SEPARATOR, mapping.event_name],
         )
         .to_arrow_table()
