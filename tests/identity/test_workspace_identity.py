@@ -146,3 +146,27 @@ def test_unmerge_splits_the_profile_and_a_rebuild_keeps_it_split(admin, tmp_path
     assert "email" not in {i["type"] for i in admin.get_profile("u-7")["identifiers"]}
     with pytest.raises(NotFound):
         admin.unmerge("u-7", "event:999999")
+
+
+def test_a_refusal_is_recorded_once_however_often_it_repeats(admin):
+    def kiosk_visits(round_):
+        collect(admin, [{"type": "track", "userId": f"k{i}", "event": "Checked In",
+                         "messageId": f"r{round_}-{i}", "context": {"device": {"id": "kiosk"}}}
+                        for i in range(30)])  # fmt: skip
+        admin.ws.identity.catch_up()
+        return admin.ws.read(
+            lambda con: con.execute("SELECT count(*) FROM identity_violations").fetchall()[0][0]
+        )
+
+    assert kiosk_visits(1) > 0
+    # The second round refuses the now-shared device for the users first refused for a
+    # conflict (a different rule); from then on nothing new is learnt.
+    second = kiosk_visits(2)
+    assert kiosk_visits(3) == second, "repeated refusals must not grow the table"
+    incremental = admin.ws.read(
+        lambda con: con.execute("SELECT * FROM identity_violations ORDER BY ALL").fetchall()
+    )
+    admin.rebuild_identity()
+    assert admin.ws.read(
+        lambda con: con.execute("SELECT * FROM identity_violations ORDER BY ALL").fetchall()
+    ) == incremental

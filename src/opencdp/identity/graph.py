@@ -142,6 +142,11 @@ class IdentityGraph:
         return self._unmerged
 
     @property
+    def identifier_count(self) -> int:
+        """Identifiers linked to a profile; it grows exactly when an observation links one."""
+        return len(self._table.assigned)
+
+    @property
     def observed(self) -> int:
         return self._observed
 

@@ -49,6 +49,7 @@ class IdentityResolver:
         self._lock = threading.Lock()
         self._graph: IdentityGraph | None = None
         self._known: dict[str, Identifier] = {}  # parsed identifiers, shared with the graph
+        self._seen: set[tuple[object, ...]] = set()  # refusals already in the table
         self.resolved_through = 0  # seq up to which the tables are current
 
     def rebuild(self) -> int:
@@ -62,6 +63,7 @@ class IdentityResolver:
             if self._graph is None:
                 return Changes(observed=self._rebuild())
             changes = self._observe(self._graph)
+            changes.violations = first_violations(changes.violations, self._seen)
             if changes.profiles or changes.violations:
                 graph = self._graph
                 self._write(lambda con: _write_changes(con, graph, changes))
@@ -83,7 +85,9 @@ class IdentityResolver:
         self._known = {}
         self.resolved_through = 0
         changes = self._observe(graph, collect=False)
-        self._write(lambda con: _replace_all(con, graph))
+        self._seen = set()
+        violations = first_violations(graph.violations, self._seen)
+        self._write(lambda con: _replace_all(con, graph, violations))
         return changes.observed
 
     def _observe(self, graph: IdentityGraph, *, collect: bool = True) -> Changes:
@@ -97,14 +101,22 @@ class IdentityResolver:
             observations: list[Observation] = self._read(
                 partial(_window, self._known, after, upto)
             )
+            linked = graph.identifier_count
             for observation in observations:
                 result = graph.observe(observation)
                 changes.observed += 1
-                if collect:
+                if not collect:
+                    continue
+                # Only profiles that gained an identifier or absorbed another are rewritten:
+                # most events repeat what the profile already holds.
+                now_linked = graph.identifier_count
+                if result.merges or now_linked != linked:
                     if result.profile_id is not None:
                         changes.profiles.add(result.profile_id)
+                    changes.profiles.update(m.survivor for m in result.merges)
                     changes.merges.extend(result.merges)
-                    changes.violations.extend(result.violations)
+                    linked = now_linked
+                changes.violations.extend(result.violations)
             after = upto
         self.resolved_through = max(self.resolved_through, through)
         return changes
@@ -143,27 +155,46 @@ def _links(graph: IdentityGraph, profile_ids: Iterable[str]) -> pa.Table:
     )
 
 
+def first_violations(
+    violations: Iterable[RuleViolation], seen: set[tuple[object, ...]]
+) -> list[RuleViolation]:
+    """Each distinct refusal (identifier, profile, rule) once, at its first occurrence.
+
+    A kiosk tablet is refused on every event it sends; the table keeps the first refusal as
+    the explanation instead of growing with traffic. `seen` carries over between calls.
+    """
+    first = []
+    for v in violations:
+        key = (v.identifier, v.profile_id, v.rule, v.limit_type)
+        if key not in seen:
+            seen.add(key)
+            first.append(v)
+    return first
+
+
 def _insert_history(
     con: duckdb.DuckDBPyConnection, merges: Iterable[Merge], violations: Iterable[RuleViolation]
 ) -> None:
     merge_rows = [(m.survivor, m.absorbed, m.identifier.type, m.identifier.value, m.origin,
                    m.seq, m.rule) for m in merges]  # fmt: skip
-    if merge_rows:
-        con.executemany("INSERT INTO identity_merges VALUES (?, ?, ?, ?, ?, ?, ?)", merge_rows)
     violation_rows = [(v.identifier.type, v.identifier.value, v.profile_id, str(v.rule),
                        v.limit_type, v.origin, v.seq) for v in violations]  # fmt: skip
-    if violation_rows:
-        con.executemany(
-            "INSERT INTO identity_violations VALUES (?, ?, ?, ?, ?, ?, ?)", violation_rows
-        )
+    for table, rows in (("identity_merges", merge_rows), ("identity_violations", violation_rows)):
+        if rows:
+            # Through Arrow: DuckDB's executemany inserts row by row.
+            columns = list(zip(*rows, strict=True))
+            frame = pa.table({f"c{i}": list(column) for i, column in enumerate(columns)})  # noqa: F841
+            con.execute(f"INSERT INTO {table} SELECT * FROM frame")
 
 
-def _replace_all(con: duckdb.DuckDBPyConnection, graph: IdentityGraph) -> None:
+def _replace_all(
+    con: duckdb.DuckDBPyConnection, graph: IdentityGraph, violations: list[RuleViolation]
+) -> None:
     for table in ("identity_links", "identity_merges", "identity_violations"):
         con.execute(f"DELETE FROM {table}")
     links = _links(graph, graph.profile_ids())  # noqa: F841 (read by the SQL below)
     con.execute("INSERT INTO identity_links SELECT * FROM links")
-    _insert_history(con, graph.merges, graph.violations)
+    _insert_history(con, graph.merges, violations)
 
 
 def _write_changes(con: duckdb.DuckDBPyConnection, graph: IdentityGraph, changes: Changes) -> None:
