@@ -14,6 +14,7 @@ from opencdp.collect import quarantine, sources
 from opencdp.collect.events import count_events, export_events, recent_events
 from opencdp.collect.replay import replay
 from opencdp.hygiene.quality import quality_report
+from opencdp.identity import probabilistic
 from opencdp.identity.clusters import identity_counts, record_clusters
 from opencdp.profiles.lookup import find_profile_id, search_profiles
 from opencdp.profiles.view import profile_view
@@ -214,6 +215,31 @@ class Admin:
 
         return {"profile_id": before["profile_id"], "origin": origin,
                 "profiles": self.ws.read(profiles_now)}  # fmt: skip
+
+    def resolve_matches(self) -> dict[str, Any]:
+        """Probabilistic matching over every imported record: auto-merge or queue for review."""
+        started = time.perf_counter()
+        self.ws.identity.catch_up()  # pairs already on one profile are not proposed
+        records = self.ws.read(probabilistic.people)
+        rows, summary = probabilistic.proposals(records)
+        reserve = self.ws.event_log.reserve
+        stored = self.ws.write(lambda con: probabilistic.store_proposals(con, rows, reserve))
+        self.ws.identity.catch_up()
+        return {**summary, **stored, "seconds": round(time.perf_counter() - started, 3)}
+
+    def review_queue(self, limit: int = 50) -> list[dict[str, Any]]:
+        return self.ws.read(lambda con: probabilistic.review_queue(con, limit))
+
+    def decide_match(self, record_l: str, record_r: str, accept: bool) -> dict[str, Any]:
+        reserve = self.ws.event_log.reserve
+        found = self.ws.write(
+            lambda con: probabilistic.decide_pair(con, record_l, record_r, accept, reserve)
+        )
+        if not found:
+            raise NotFound(f"no pending match between {record_l!r} and {record_r!r}")
+        self.ws.identity.catch_up()
+        return {"record_l": record_l, "record_r": record_r,
+                "status": "accepted" if accept else "rejected"}  # fmt: skip
 
     def identity_clusters(self, source: str | None = None) -> list[dict[str, Any]]:
         self._source_id(source)  # an unknown source is an error, not an empty list

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
@@ -12,6 +12,11 @@ from opencdp.admin import Admin
 
 class UnmergeIn(BaseModel):
     origin: str = Field(min_length=1, description="The merge's origin, from the merge history")
+
+
+class PairIn(BaseModel):
+    record_l: str = Field(min_length=1, description="source_id:record_id")
+    record_r: str = Field(min_length=1, description="source_id:record_id")
 
 
 def profiles_router(admin: Admin) -> APIRouter:
@@ -37,6 +42,18 @@ def profiles_router(admin: Admin) -> APIRouter:
     @router.post("/v1/identity/rebuild")
     def rebuild() -> dict[str, Any]:
         return admin.rebuild_identity()
+
+    @router.post("/v1/identity/resolve")
+    def resolve() -> dict[str, Any]:
+        return admin.resolve_matches()
+
+    @router.get("/v1/identity/review")
+    def review(limit: int = Query(50, ge=1, le=1000)) -> list[dict[str, Any]]:
+        return admin.review_queue(limit)
+
+    @router.post("/v1/identity/review/{decision}")
+    def decide(decision: Literal["accept", "reject"], body: PairIn) -> dict[str, Any]:
+        return admin.decide_match(body.record_l, body.record_r, decision == "accept")
 
     @router.get("/v1/identity/clusters")
     def clusters(source: str | None = None) -> list[dict[str, Any]]:

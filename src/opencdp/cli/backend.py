@@ -46,6 +46,9 @@ class Backend(Protocol):
     def count_events(self, source: str | None = None) -> dict[str, Any]: ...
     def rebuild_identity(self) -> dict[str, Any]: ...
     def unmerge(self, identifier: str, origin: str) -> dict[str, Any]: ...
+    def resolve_matches(self) -> dict[str, Any]: ...
+    def review_queue(self, limit: int = 50) -> list[dict[str, Any]]: ...
+    def decide_match(self, record_l: str, record_r: str, accept: bool) -> dict[str, Any]: ...
     def identity_clusters(self, source: str | None = None) -> list[dict[str, Any]]: ...
     def get_profile(
         self, identifier: str, limit: int = 50, before: int | None = None, event: str | None = None
@@ -154,6 +157,16 @@ class RemoteBackend:
 
     def rebuild_identity(self) -> dict[str, Any]:
         return dict(self._call("POST", "/v1/identity/rebuild"))
+
+    def resolve_matches(self) -> dict[str, Any]:
+        return dict(self._call("POST", "/v1/identity/resolve"))
+
+    def review_queue(self, limit: int = 50) -> list[dict[str, Any]]:
+        return list(self._call("GET", "/v1/identity/review", params={"limit": limit}))
+
+    def decide_match(self, record_l: str, record_r: str, accept: bool) -> dict[str, Any]:
+        path = f"/v1/identity/review/{'accept' if accept else 'reject'}"
+        return dict(self._call("POST", path, json={"record_l": record_l, "record_r": record_r}))
 
     def unmerge(self, identifier: str, origin: str) -> dict[str, Any]:
         path = f"/v1/profiles/{quote(identifier, safe='')}/unmerge"

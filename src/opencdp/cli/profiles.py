@@ -86,6 +86,58 @@ def unmerge(ctx: click.Context, identifier: str, origin: str, as_json: bool) -> 
     emit(result, as_json, f"{result['profile_id']} → {', '.join(result['profiles'])}")
 
 
+@identity.command("resolve")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def resolve(ctx: click.Context, as_json: bool) -> None:
+    """Match imported records that share no identifier (Fellegi-Sunter); merge or queue them."""
+    with open_backend(settings_from(ctx)) as backend:
+        result = backend.resolve_matches()
+    text = (f"{result['records']:,} records, {result['candidate_pairs']:,} candidate pairs:"
+            f" {result['merged']:,} merged, {result['queued']:,} queued for review"
+            f" in {result['seconds']} s")  # fmt: skip
+    emit(result, as_json, text)
+
+
+@identity.command("review")
+@click.option("--limit", default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def review(ctx: click.Context, limit: int, as_json: bool) -> None:
+    """Pairs waiting for a decision, most likely first, with why they scored so."""
+    with open_backend(settings_from(ctx)) as backend:
+        pairs = backend.review_queue(limit)
+    lines = []
+    for pair in pairs:
+        fields = ", ".join(f"{f['field']} {f['label']} ({f['weight']:+.1f})"
+                           for f in pair["explanation"]["fields"])  # fmt: skip
+        lines.append(f"{pair['record_l']}  {pair['record_r']}  p={pair['match_probability']:.3f}"
+                     f"  {fields}")  # fmt: skip
+    emit(pairs, as_json, "\n".join(lines) or "nothing to review")
+
+
+@identity.command("accept")
+@click.argument("record_l")
+@click.argument("record_r")
+@click.pass_context
+def accept(ctx: click.Context, record_l: str, record_r: str) -> None:
+    """Merge a pair from the review queue (records as SOURCE_ID:RECORD_ID)."""
+    with open_backend(settings_from(ctx)) as backend:
+        result = backend.decide_match(record_l, record_r, True)
+    emit(result, False, f"{record_l} and {record_r}: {result['status']}")
+
+
+@identity.command("reject")
+@click.argument("record_l")
+@click.argument("record_r")
+@click.pass_context
+def reject(ctx: click.Context, record_l: str, record_r: str) -> None:
+    """Keep a pair from the review queue apart, for good."""
+    with open_backend(settings_from(ctx)) as backend:
+        result = backend.decide_match(record_l, record_r, False)
+    emit(result, False, f"{record_l} and {record_r}: {result['status']}")
+
+
 @identity.command("clusters")
 @click.option("--source", help="Only records of this source.")
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv")

@@ -6,22 +6,17 @@ from typing import Any
 
 import duckdb
 
-from opencdp.identity.rules import DEFAULT_PRIORITIES
-
-# A record's profile is that of its strongest linked identifier, as in the graph.
-_PRIORITY = " ".join(f"WHEN '{kind}' THEN {rank}" for kind, rank in DEFAULT_PRIORITIES.items())
-
 
 def record_clusters(con: duckdb.DuckDBPyConnection, source: str | None) -> list[dict[str, Any]]:
+    """Source name, record id and profile id of every imported record (its `source_record`
+    identifier is linked to exactly the profile the record resolved to)."""
     rows = con.execute(
-        "SELECT s.name, r.record_id,"
-        f" arg_min(l.profile_id, CASE l.identifier_type {_PRIORITY} ELSE 10 END)"
+        "SELECT s.name, r.record_id, l.profile_id"
         " FROM source_records r JOIN sources s ON s.source_id = r.source_id"
-        " LEFT JOIN json_each(r.identifiers) j ON true"
-        " LEFT JOIN identity_links l"
-        "   ON l.identifier_type = j.key AND l.identifier_value = j.value ->> '$'"
+        " LEFT JOIN identity_links l ON l.identifier_type = 'source_record'"
+        "   AND l.identifier_value = r.source_id || ':' || r.record_id"
         " WHERE ($source::VARCHAR IS NULL OR s.name = $source)"
-        " GROUP BY ALL ORDER BY s.name, r.record_id",
+        " ORDER BY s.name, r.record_id",
         {"source": source},
     ).fetchall()
     return [{"source": name, "record_id": record_id, "profile_id": profile_id}

@@ -16,16 +16,24 @@ import duckdb
 from opencdp.identity.model import Identifier, Observation
 
 # Events list their identifiers at ingestion (`events.identifiers`, `type:value`); a record
-# keeps the identifier columns of its mapping as a JSON object.
+# keeps the identifier columns of its mapping as a JSON object, and is itself identified as
+# `source_record:<source id>:<record id>`, which is what a probabilistic match links.
 _QUERY = """
 SELECT seq, NULL AS origin, identifiers FROM events
 WHERE seq > $after AND seq <= $through AND identifiers IS NOT NULL
 UNION ALL
-SELECT r.seq, 'record:' || r.source_id || ':' || r.record_id,
-       list(j.key || ':' || (j.value ->> '$') ORDER BY j.key, j.value ->> '$')
-FROM source_records r, json_each(r.identifiers) j
-WHERE r.seq > $after AND r.seq <= $through AND j.value ->> '$' IS NOT NULL
-GROUP BY ALL
+SELECT seq, 'record:' || record, list_prepend('source_record:' || record, found) FROM (
+  SELECT r.seq, r.source_id || ':' || r.record_id AS record,
+         list(j.key || ':' || (j.value ->> '$') ORDER BY j.key, j.value ->> '$') AS found
+  FROM source_records r, json_each(r.identifiers) j
+  WHERE r.seq > $after AND r.seq <= $through AND j.value ->> '$' IS NOT NULL
+  GROUP BY ALL
+)
+UNION ALL
+SELECT seq, 'match:' || record_l || '|' || record_r,
+       ['source_record:' || record_l, 'source_record:' || record_r]
+FROM identity_matches
+WHERE status IN ('merged', 'accepted') AND seq > $after AND seq <= $through
 ORDER BY seq
 """
 
@@ -34,7 +42,8 @@ def last_seq(con: duckdb.DuckDBPyConnection) -> int:
     """The newest sequence number of events and records (0 when there are none)."""
     row = con.execute(
         "SELECT greatest((SELECT coalesce(max(seq), 0) FROM events),"
-        " (SELECT coalesce(max(seq), 0) FROM source_records))"
+        " (SELECT coalesce(max(seq), 0) FROM source_records),"
+        " (SELECT coalesce(max(seq), 0) FROM identity_matches))"
     ).fetchall()
     return int(row[0][0])
 

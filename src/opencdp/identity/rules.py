@@ -18,9 +18,11 @@ from opencdp.identity.model import Identifier
 DEFAULT_PRIORITIES: Mapping[str, int] = MappingProxyType({
     "user_id": 1, "customer_id": 2, "email": 3, "phone": 4, "loyalty_id": 5,
     "line_id": 6, "social": 7, "social_handle": 7, "anonymous_id": 8, "device_id": 9,
+    "source_record": 11,
 })  # fmt: skip
 DEFAULT_LIMITS: Mapping[str, int] = MappingProxyType({
     "user_id": 1, "email": 5, "phone": 5, "device_id": 20, "anonymous_id": 100,
+    "source_record": 1_000_000,  # every imported record of the person
 })  # fmt: skip
 DEFAULT_BLOCKED_VALUES = frozenset({
     "", "-", "null", "nil", "nan", "undefined", "anonymous", "unknown", "none", "n/a",

@@ -1,0 +1,128 @@
+"""Running probabilistic matching over the imported records, and the review queue.
+
+Records are read as people (names, birth date, e-mail, phone, address from their traits and
+identifiers), matched with Fellegi-Sunter (`identity.matching`), and each pair not already on
+one profile is kept in `identity_matches`: above the high threshold it is merged at once,
+between the thresholds it waits for a person to accept or reject it. A merged or accepted
+pair takes a seq, and identity resolution links the two records' `source_record`
+identifiers at that point of the log.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import asdict
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from opencdp.identity.matching import MatchSettings, match_records
+
+_PEOPLE = """
+SELECT source_id || ':' || record_id AS record_id, source_id AS source,
+  traits ->> 'first_name' AS first_name, traits ->> 'last_name' AS last_name,
+  coalesce(traits ->> 'name', traits ->> 'full_name') AS full_name,
+  traits ->> 'birth_date' AS birth_date, identifiers ->> 'email' AS email,
+  identifiers ->> 'phone' AS phone, traits ->> 'postcode' AS postcode,
+  traits ->> 'city' AS city, traits ->> 'address' AS address, traits ->> 'gender' AS gender
+FROM source_records
+"""
+Reserve = Callable[[int], int]
+
+
+def people(con: duckdb.DuckDBPyConnection) -> pa.Table:
+    """Every imported record as a person to match."""
+    return con.sql(_PEOPLE).to_arrow_table()
+
+
+def proposals(
+    records: pa.Table, settings: MatchSettings | None = None
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Scored pairs at or above the review threshold, and a summary of the run."""
+    scratch = duckdb.connect()
+    try:
+        result = match_records(scratch, records, settings)
+    finally:
+        scratch.close()
+    rows = []
+    for pair in result.pairs.select(
+        ["record_id_l", "record_id_r", "match_probability", "match_weight", "decision"]
+    ).to_pylist():
+        explanation = result.explain((pair["record_id_l"], pair["record_id_r"]))
+        rows.append({**pair, "explanation": json.dumps(asdict(explanation), default=str)})
+    summary = {"records": records.num_rows, "candidate_pairs": result.candidate_pairs,
+               "decisions": result.decisions(), "model_converged": result.model.converged}
+    return rows, summary  # fmt: skip
+
+
+def store_proposals(
+    con: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]], reserve: Reserve
+) -> dict[str, int]:
+    """Keep new pairs not already on one profile; auto-merges get a seq. Never re-propose a
+    pair already decided (a rejected pair stays rejected)."""
+    if not rows:
+        return {"merged": 0, "queued": 0}
+    incoming = pa.Table.from_pylist(rows)  # noqa: F841 (read by the SQL below)
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE new_matches AS"
+        " SELECT i.* FROM incoming i"
+        " LEFT JOIN identity_links a ON a.identifier_type = 'source_record'"
+        "   AND a.identifier_value = i.record_id_l"
+        " LEFT JOIN identity_links b ON b.identifier_type = 'source_record'"
+        "   AND b.identifier_value = i.record_id_r"
+        " ANTI JOIN identity_matches m ON m.record_l = i.record_id_l AND m.record_r = i.record_id_r"
+        " WHERE a.profile_id IS DISTINCT FROM b.profile_id OR a.profile_id IS NULL"
+    )
+    try:
+        merged = int(con.execute(
+            "SELECT count(*) FROM new_matches WHERE decision = 'auto_merge'"
+        ).fetchall()[0][0])  # fmt: skip
+        first = reserve(merged) if merged else 0
+        con.execute(
+            "INSERT INTO identity_matches (record_l, record_r, match_probability, match_weight,"
+            " decision, status, explanation, seq, decided_at)"
+            " SELECT record_id_l, record_id_r, match_probability, match_weight, decision,"
+            " CASE decision WHEN 'auto_merge' THEN 'merged' ELSE 'pending' END, explanation,"
+            " CASE decision WHEN 'auto_merge' THEN $first - 1 + row_number() OVER"
+            "   (ORDER BY decision <> 'auto_merge', record_id_l, record_id_r) END,"
+            " CASE decision WHEN 'auto_merge' THEN now() END"
+            " FROM new_matches",
+            {"first": first},
+        )
+        total = int(con.execute("SELECT count(*) FROM new_matches").fetchall()[0][0])
+    finally:
+        con.execute("DROP TABLE IF EXISTS new_matches")
+    return {"merged": merged, "queued": total - merged}
+
+
+def review_queue(con: duckdb.DuckDBPyConnection, limit: int = 50) -> list[dict[str, Any]]:
+    rows = con.execute(
+        "SELECT record_l, record_r, match_probability, match_weight, explanation"
+        " FROM identity_matches WHERE status = 'pending'"
+        " ORDER BY match_probability DESC, record_l, record_r LIMIT ?",
+        [limit],
+    ).fetchall()
+    return [{"record_l": left, "record_r": right, "match_probability": probability,
+             "match_weight": weight, "explanation": json.loads(why)}
+            for left, right, probability, weight, why in rows]  # fmt: skip
+
+
+def decide_pair(
+    con: duckdb.DuckDBPyConnection, record_l: str, record_r: str, accept: bool, reserve: Reserve
+) -> bool:
+    """Accept (merge, at a new seq) or reject a pending pair; False if no such pending pair."""
+    left, right = sorted((record_l, record_r))
+    pending = con.execute(
+        "SELECT 1 FROM identity_matches WHERE record_l = ? AND record_r = ? AND status = 'pending'",
+        [left, right],
+    ).fetchall()
+    if not pending:
+        return False
+    con.execute(
+        "UPDATE identity_matches SET status = ?, seq = ?, decided_at = now()"
+        " WHERE record_l = ? AND record_r = ?",
+        ["accepted" if accept else "rejected", reserve(1) if accept else None, left, right],
+    )
+    return True
