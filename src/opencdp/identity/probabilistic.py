@@ -18,7 +18,8 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from opencdp.identity.matching import MatchSettings, match_records
+from opencdp.identity.matching import MatchSettings, explain, match_records
+from opencdp.identity.matching.comparisons import gamma_column
 
 _PEOPLE = """
 SELECT source_id || ':' || record_id AS record_id, source_id AS source,
@@ -30,6 +31,7 @@ SELECT source_id || ':' || record_id AS record_id, source_id AS source,
 FROM source_records
 """
 Reserve = Callable[[int], int]
+_KEPT = ("record_id_l", "record_id_r", "match_probability", "match_weight", "decision")
 
 
 def people(con: duckdb.DuckDBPyConnection) -> pa.Table:
@@ -47,11 +49,14 @@ def proposals(
     finally:
         scratch.close()
     rows = []
-    for pair in result.pairs.select(
-        ["record_id_l", "record_id_r", "match_probability", "match_weight", "decision"]
-    ).to_pylist():
-        explanation = result.explain((pair["record_id_l"], pair["record_id_r"]))
-        rows.append({**pair, "explanation": json.dumps(asdict(explanation), default=str)})
+    comparisons = result.model.settings.comparisons
+    for pair in result.pairs.to_pylist():  # one pass: explaining pair by pair is quadratic
+        levels = {c.field: pair[gamma_column(c)] for c in comparisons}
+        explanation = explain(result.model, levels, pair["name_tf"])
+        rows.append({
+            **{key: pair[key] for key in _KEPT},
+            "explanation": json.dumps(asdict(explanation), default=str),
+        })  # fmt: skip
     summary = {"records": records.num_rows, "candidate_pairs": result.candidate_pairs,
                "decisions": result.decisions(), "model_converged": result.model.converged}
     return rows, summary  # fmt: skip

@@ -13,14 +13,13 @@ from typing import Any
 import duckdb
 import orjson
 
-_MATCHING_EVENTS = (
-    "(list_contains($users, e.user_id) OR list_contains($anonymous, e.anonymous_id)"
-    " OR list_contains($devices, e.context -> 'device' ->> 'id'))"
-)
-_MATCHING_RECORDS = (
-    "EXISTS (SELECT 1 FROM json_each(r.identifiers) j"
-    " WHERE list_contains($keys, j.key || chr(0) || (j.value ->> '$')))"
-)
+from opencdp.keys import stable_key
+
+# An event belongs to the profile when it carries one of the profile's identifiers (listed at
+# ingestion); a record when its own `source_record` identifier is on the profile — both plain
+# list lookups, no JSON parsed.
+_MATCHING_EVENTS = "list_has_any(e.identifiers, $keys)"
+_MATCHING_RECORDS = "list_contains($records, r.record_key)"
 
 
 def profile_view(
@@ -51,19 +50,15 @@ def profile_view(
     }
 
 
-def _identifier_params(identifiers: list[tuple[str, str]]) -> dict[str, list[str]]:
-    def of(kind: str) -> list[str]:
-        return [value for t, value in identifiers if t == kind]
-
+def _identifier_params(identifiers: list[tuple[str, str]]) -> dict[str, list[Any]]:
+    records = [value.partition(":") for t, value in identifiers if t == "source_record"]
     return {
-        "users": of("user_id"),
-        "anonymous": of("anonymous_id"),
-        "devices": of("device_id"),
-        "keys": [f"{t}\0{v}" for t, v in identifiers],
+        "keys": [f"{t}:{v}" for t, v in identifiers if t != "source_record"],
+        "records": [stable_key(source_id, record_id) for source_id, _, record_id in records],
     }
 
 
-def _traits(con: duckdb.DuckDBPyConnection, params: dict[str, list[str]]) -> dict[str, Any]:
+def _traits(con: duckdb.DuckDBPyConnection, params: dict[str, list[Any]]) -> dict[str, Any]:
     """Golden record, most recent value wins; each value says where and when it came from."""
     rows = con.execute(
         "WITH candidates AS ("
@@ -96,7 +91,7 @@ def _traits(con: duckdb.DuckDBPyConnection, params: dict[str, list[str]]) -> dic
 
 def _timeline(
     con: duckdb.DuckDBPyConnection,
-    params: dict[str, list[str]],
+    params: dict[str, list[Any]],
     limit: int,
     before: int | None,
     event: str | None,
