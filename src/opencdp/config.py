@@ -69,6 +69,12 @@ class Settings:
         "Memory DuckDB may use for its buffer cache and queries (e.g. `512MB`, `4GB`); past "
         "it, data is evicted or spilled to disk, so a long-running server's memory stays flat.",
     )
+    identity_stitching: bool = _setting(
+        True,
+        "Whether the server resolves identities in real time (a thread applying each commit "
+        "within a second). Off: collected events reach profiles at the next import or "
+        "`opencdp identity rebuild`, and the server's CPU goes to collection.",
+    )
     resolve_after_import: bool = _setting(
         True,
         "Whether a command-line import resolves identities before it returns when no server "

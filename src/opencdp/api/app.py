@@ -39,7 +39,8 @@ def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         _write_server_file(settings)
-        workspace.start_stitching()
+        if settings.identity_stitching:
+            workspace.start_stitching()
         try:
             yield
         finally:
