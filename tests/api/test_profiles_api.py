@@ -51,3 +51,21 @@ def test_unknown_identifier_is_404_and_search_needs_two_characters(client, admin
     assert r.status_code == 404 and "no profile" in r.json()["message"]
     assert client.get("/v1/profiles", params={"q": "x"}, headers=admin_headers).status_code == 400
     assert client.get("/v1/profiles/anything").status_code == 401
+
+
+def test_without_real_time_stitching_a_rebuild_brings_profiles_up_to_date(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from opencdp.api.app import create_app
+    from opencdp.config import load_settings
+    from opencdp.workspace import admin_token
+
+    settings = load_settings(env={"OPENCDP_IDENTITY_STITCHING": "off"}, data_dir=tmp_path / "d")
+    headers = {"Authorization": f"Bearer {admin_token(settings)}"}
+    with TestClient(create_app(settings)) as client:
+        key = client.post("/v1/sources", json={"name": "web"}, headers=headers).json()["write_key"]
+        _send(client, key, [{"type": "identify", "userId": "u-5", "anonymousId": "a-5"}])
+        assert client.get("/v1/profiles/u-5", headers=headers).status_code == 404
+        assert client.post("/v1/identity/rebuild", headers=headers).json()["profiles"] == 1
+        profile = client.get("/v1/profiles/a-5", headers=headers).json()
+        assert {"type": "user_id", "value": "u-5"} in profile["identifiers"]
