@@ -38,3 +38,17 @@ def test_imported_records_resolve_and_can_be_looked_up(mode, tmp_path):
     assert (rebuilt["profiles"], rebuilt["merges"], rebuilt["observations"]) == (2, 0, 3)
     missing = run(mode.data_dir, "profiles", "get", "email:nobody@mail.co.jp", check=False)
     assert missing.returncode == 1 and "no profile" in missing.stderr
+
+
+def test_matching_and_the_review_queue_from_the_cli(mode, tmp_path):
+    run(mode.data_dir, "sources", "create", "crm")
+    (tmp_path / "crm.csv").write_text(CSV, encoding="utf-8")
+    (tmp_path / "map.json").write_text(json.dumps(MAPPING), encoding="utf-8")
+    run(mode.data_dir, "import", str(tmp_path / "crm.csv"), "--source", "crm",
+        "--mapping", str(tmp_path / "map.json"))  # fmt: skip
+    result = json.loads(run(mode.data_dir, "identity", "resolve", "--json").stdout)
+    assert result["records"] == 3 and result["candidate_pairs"] >= 1, "A1 and A2 share an e-mail"
+    queue = json.loads(run(mode.data_dir, "identity", "review", "--json").stdout)
+    assert isinstance(queue, list) and len(queue) == result["queued"]
+    missing = run(mode.data_dir, "identity", "accept", "crm:nope", "crm:none", check=False)
+    assert missing.returncode == 1 and "no pending match" in missing.stderr

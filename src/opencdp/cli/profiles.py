@@ -58,7 +58,7 @@ def search(ctx: click.Context, fragment: str, limit: int, as_json: bool) -> None
 
 @click.group()
 def identity() -> None:
-    """Identity resolution: rebuild, and which profile each record resolved to."""
+    """Identity resolution: rebuild, matching and its review queue, unmerge, clusters."""
 
 
 @identity.command("rebuild")
@@ -116,15 +116,19 @@ def review(ctx: click.Context, limit: int, as_json: bool) -> None:
     emit(pairs, as_json, "\n".join(lines) or "nothing to review")
 
 
+def _decide(ctx: click.Context, record_l: str, record_r: str, accept: bool) -> None:
+    with open_backend(settings_from(ctx)) as backend:
+        result = backend.decide_match(record_l, record_r, accept)
+    emit(result, False, f"{record_l} and {record_r}: {result['status']}")
+
+
 @identity.command("accept")
 @click.argument("record_l")
 @click.argument("record_r")
 @click.pass_context
 def accept(ctx: click.Context, record_l: str, record_r: str) -> None:
     """Merge a pair from the review queue (records as SOURCE_ID:RECORD_ID)."""
-    with open_backend(settings_from(ctx)) as backend:
-        result = backend.decide_match(record_l, record_r, True)
-    emit(result, False, f"{record_l} and {record_r}: {result['status']}")
+    _decide(ctx, record_l, record_r, accept=True)
 
 
 @identity.command("reject")
@@ -133,9 +137,7 @@ def accept(ctx: click.Context, record_l: str, record_r: str) -> None:
 @click.pass_context
 def reject(ctx: click.Context, record_l: str, record_r: str) -> None:
     """Keep a pair from the review queue apart, for good."""
-    with open_backend(settings_from(ctx)) as backend:
-        result = backend.decide_match(record_l, record_r, False)
-    emit(result, False, f"{record_l} and {record_r}: {result['status']}")
+    _decide(ctx, record_l, record_r, accept=False)
 
 
 @identity.command("clusters")
