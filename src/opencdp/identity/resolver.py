@@ -201,5 +201,9 @@ def _write_changes(con: duckdb.DuckDBPyConnection, graph: IdentityGraph, changes
     # A merge moves the absorbed profile's identifiers: rewriting every identifier of each
     # touched profile keeps the table exact without tracking single moves.
     links = _links(graph, changes.profiles)  # noqa: F841 (read by the SQL below)
-    con.execute("INSERT OR REPLACE INTO identity_links SELECT * FROM links")
+    con.execute(
+        "DELETE FROM identity_links l USING links n WHERE l.identifier_type = n.identifier_type"
+        " AND l.identifier_value = n.identifier_value"
+    )
+    con.execute("INSERT INTO identity_links SELECT * FROM links")
     _insert_history(con, changes.merges, changes.violations)

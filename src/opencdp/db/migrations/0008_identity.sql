@@ -1,12 +1,13 @@
 -- identity: imported records take a place in the event log's sequence, so identity
 -- resolution can replay events and records in one order.
 ALTER TABLE source_records ADD COLUMN seq BIGINT;
--- Which profile each identifier resolved to (derived: rebuilt from events and records).
+-- Which profile each identifier resolved to (derived: rebuilt from events and records). One row
+-- per identifier; no key index, because DuckDB keeps indexes in memory and this table has a row
+-- per identifier of every person (the resolver replaces rows itself).
 CREATE TABLE identity_links (
     identifier_type  VARCHAR NOT NULL,
     identifier_value VARCHAR NOT NULL,
-    profile_id       VARCHAR NOT NULL,
-    PRIMARY KEY (identifier_type, identifier_value)
+    profile_id       VARCHAR NOT NULL
 );
 -- Every merge with its cause: the identifier that linked the profiles and the observation.
 CREATE TABLE identity_merges (

@@ -1,6 +1,8 @@
 -- identity: probabilistic matches between imported records (Fellegi-Sunter), with the review
 -- queue. A pair that is merged (automatically or accepted by a person) takes a place in the
 -- log's sequence, so rebuilds replay it in order; rejected pairs are never proposed again.
+-- One row per pair (record_l < record_r), kept so by the writer: no key index, which DuckDB
+-- would hold in memory.
 CREATE TABLE identity_matches (
     record_l          VARCHAR NOT NULL,  -- source_id:record_id
     record_r          VARCHAR NOT NULL,
@@ -11,6 +13,5 @@ CREATE TABLE identity_matches (
     explanation       JSON NOT NULL,
     seq               BIGINT,            -- set when merged or accepted
     proposed_at       TIMESTAMPTZ NOT NULL DEFAULT now(),
-    decided_at        TIMESTAMPTZ,
-    PRIMARY KEY (record_l, record_r)
+    decided_at        TIMESTAMPTZ
 );
