@@ -170,3 +170,19 @@ def test_a_refusal_is_recorded_once_however_often_it_repeats(admin):
     assert admin.ws.read(
         lambda con: con.execute("SELECT * FROM identity_violations ORDER BY ALL").fetchall()
     ) == incremental
+
+
+def test_merge_history_follows_profiles_absorbed_by_absorbed_profiles(admin):
+    collect(admin, [
+        {"type": "page", "anonymousId": f"chain-{i}", "messageId": f"p{i}"} for i in (1, 2, 3)
+    ] + [
+        {"type": "alias", "anonymousId": "chain-2", "previousId": "chain-3",
+         "messageId": "link-2-3"},
+        {"type": "alias", "anonymousId": "chain-1", "previousId": "chain-2",
+         "messageId": "link-1-2"},
+    ])  # fmt: skip
+    admin.ws.identity.catch_up()
+    merges = admin.get_profile("chain-3")["merges"]
+    assert len(merges) == 2
+    assert merges[0]["survivor"] == merges[1]["absorbed"], "the second merge took in the first's"
+    assert merges[0]["seq"] < merges[1]["seq"]

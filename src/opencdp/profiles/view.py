@@ -121,17 +121,21 @@ def _timeline(
 
 
 def _merges(con: duckdb.DuckDBPyConnection, profile_id: str) -> list[dict[str, Any]]:
-    """Every merge that built this profile, oldest first, with its cause."""
+    """Every merge that built this profile, oldest first, with its cause.
+
+    The profile's lineage: the profiles it absorbed, the ones those absorbed, and so on.
+    """
     rows = con.execute(
-        "SELECT survivor, absorbed, identifier_type, identifier_value, origin, seq, rule"
-        " FROM identity_merges ORDER BY seq DESC"
+        "WITH RECURSIVE lineage(profile_id) AS ("
+        "  SELECT ?::VARCHAR UNION"
+        "  SELECT m.absorbed FROM identity_merges m JOIN lineage l ON m.survivor = l.profile_id"
+        ")"
+        " SELECT survivor, absorbed, identifier_type, identifier_value, origin, seq, rule"
+        " FROM identity_merges WHERE survivor IN (SELECT profile_id FROM lineage) ORDER BY seq",
+        [profile_id],
     ).fetchall()
-    lineage = {profile_id}
-    found = []
-    for survivor, absorbed, kind, value, origin, seq, rule in rows:
-        if survivor in lineage:
-            lineage.add(absorbed)
-            found.append({"survivor": survivor, "absorbed": absorbed, "rule": rule,
-                          "identifier": {"type": kind, "value": value}, "origin": origin,
-                          "seq": seq})  # fmt: skip
-    return found[::-1]
+    return [
+        {"survivor": survivor, "absorbed": absorbed, "rule": rule,
+         "identifier": {"type": kind, "value": value}, "origin": origin, "seq": seq}
+        for survivor, absorbed, kind, value, origin, seq, rule in rows
+    ]  # fmt: skip
