@@ -9,14 +9,12 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from pathlib import Path
 
 from opencdp.generate.config import PERIOD_END, PERIOD_START
 from opencdp.generate.formats import format_datetime
 from opencdp.generate.people import Person
 from opencdp.generate.purchases import Purchase
-from opencdp.generate.sinks import CsvSink
-from opencdp.generate.writer import SourceWriter, WriterContext
+from opencdp.generate.writer import CsvSourceWriter, WriterContext
 
 HEADER = ("activity_id", "email", "campaign_id", "campaign", "action", "occurred_at")
 SEASONAL = {
@@ -42,7 +40,8 @@ def _campaigns(country: str) -> list[tuple[str, str, int]]:
     return sorted((c for c in out if PERIOD_START <= c[2] < PERIOD_END), key=lambda c: c[2])
 
 
-class EmailWriter(SourceWriter[CsvSink]):
+class EmailWriter(CsvSourceWriter):
+    header = HEADER
     source = "email"
     file_name = "email_activity.csv"
     record_id = "activity_id"
@@ -51,9 +50,6 @@ class EmailWriter(SourceWriter[CsvSink]):
         super().__init__(ctx)
         self.activities = 0
         self.campaigns = {country: _campaigns(country) for country in SEASONAL}
-
-    def open(self, path: Path, limit: int | None) -> CsvSink:
-        return CsvSink(path, HEADER, limit)
 
     def write(self, person: Person, purchases: Sequence[Purchase]) -> None:
         r = self.rng.random

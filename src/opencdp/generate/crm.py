@@ -7,7 +7,6 @@ This is the hot path of `--contacts N` (a million rows in seconds), so it draws 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 
 from opencdp.generate.config import PERIOD_END
 from opencdp.generate.formats import (
@@ -20,8 +19,7 @@ from opencdp.generate.formats import (
 )
 from opencdp.generate.people import Person
 from opencdp.generate.purchases import Purchase
-from opencdp.generate.sinks import CsvSink
-from opencdp.generate.writer import SourceWriter, WriterContext
+from opencdp.generate.writer import CsvSourceWriter, WriterContext
 
 HEADER = (
     "customer_id",
@@ -56,7 +54,8 @@ OPT_IN = ("true", "false", "Y", "N", "1", "0")
 DUPLICATE_IDS = 90_000_000
 
 
-class CrmWriter(SourceWriter[CsvSink]):
+class CrmWriter(CsvSourceWriter):
+    header = HEADER
     source = "crm"
     file_name = "crm_contacts.csv"
     record_id = "customer_id"
@@ -64,9 +63,6 @@ class CrmWriter(SourceWriter[CsvSink]):
     def __init__(self, ctx: WriterContext) -> None:
         super().__init__(ctx)
         self.duplicates = 0
-
-    def open(self, path: Path, limit: int | None) -> CsvSink:
-        return CsvSink(path, HEADER, limit)
 
     def write(self, person: Person, purchases: Sequence[Purchase]) -> None:
         if self.rng.random() >= self.ctx.coverage:

@@ -7,13 +7,11 @@ orders often only a phone number and a name. Re-exports leave exact duplicate ro
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 
 from opencdp.generate.formats import format_datetime, format_phone
 from opencdp.generate.people import Person
 from opencdp.generate.purchases import Purchase
-from opencdp.generate.sinks import CsvSink
-from opencdp.generate.writer import SourceWriter
+from opencdp.generate.writer import CsvSourceWriter
 
 HEADER = (
     "order_id",
@@ -45,13 +43,11 @@ def _money(value: float, currency: str) -> str:
     return f"{value:.0f}" if currency in ("THB", "JPY") else f"{value:.2f}"
 
 
-class OrdersWriter(SourceWriter[CsvSink]):
+class OrdersWriter(CsvSourceWriter):
+    header = HEADER
     source = "orders"
     file_name = "orders.csv"
     record_id = "order_id"
-
-    def open(self, path: Path, limit: int | None) -> CsvSink:
-        return CsvSink(path, HEADER, limit)
 
     def write(self, person: Person, purchases: Sequence[Purchase]) -> None:
         for purchase in purchases:

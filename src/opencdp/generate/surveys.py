@@ -7,21 +7,20 @@ across repeated answers — useful for the later prediction and sentiment stages
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 
 from opencdp.generate.config import PERIOD_END
 from opencdp.generate.formats import format_datetime, format_phone
 from opencdp.generate.people import Person
 from opencdp.generate.purchases import CATALOG, Purchase
-from opencdp.generate.sinks import CsvSink
 from opencdp.generate.texts import SURVEY_COMMENTS
-from opencdp.generate.writer import SourceWriter, WriterContext
+from opencdp.generate.writer import CsvSourceWriter, WriterContext
 
 HEADER = ("response_id", "survey", "email", "phone", "nps", "rating", "comment", "submitted_at")
 SURVEYS = ("Post-purchase survey", "Quarterly NPS", "Delivery feedback")
 
 
-class SurveysWriter(SourceWriter[CsvSink]):
+class SurveysWriter(CsvSourceWriter):
+    header = HEADER
     source = "surveys"
     file_name = "surveys.csv"
     record_id = "response_id"
@@ -29,9 +28,6 @@ class SurveysWriter(SourceWriter[CsvSink]):
     def __init__(self, ctx: WriterContext) -> None:
         super().__init__(ctx)
         self.responses = 0
-
-    def open(self, path: Path, limit: int | None) -> CsvSink:
-        return CsvSink(path, HEADER, limit)
 
     def write(self, person: Person, purchases: Sequence[Purchase]) -> None:
         r = self.rng.random

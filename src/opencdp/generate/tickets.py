@@ -7,15 +7,13 @@ so the PII flagging and masking have something to find.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 
 from opencdp.generate.config import PERIOD_END
 from opencdp.generate.formats import format_datetime, format_phone
 from opencdp.generate.people import Person
 from opencdp.generate.purchases import CATALOG, Purchase
-from opencdp.generate.sinks import CsvSink
 from opencdp.generate.texts import TICKETS
-from opencdp.generate.writer import SourceWriter, WriterContext
+from opencdp.generate.writer import CsvSourceWriter, WriterContext
 
 HEADER = (
     "ticket_id",
@@ -34,7 +32,8 @@ STATUSES = ("closed", "closed", "solved", "open", "pending")
 NO_ORDER = {lang: tuple(t for t in ts if "{order}" not in t[1]) for lang, ts in TICKETS.items()}
 
 
-class TicketsWriter(SourceWriter[CsvSink]):
+class TicketsWriter(CsvSourceWriter):
+    header = HEADER
     source = "tickets"
     file_name = "support_tickets.csv"
     record_id = "ticket_id"
@@ -42,9 +41,6 @@ class TicketsWriter(SourceWriter[CsvSink]):
     def __init__(self, ctx: WriterContext) -> None:
         super().__init__(ctx)
         self.tickets = 0
-
-    def open(self, path: Path, limit: int | None) -> CsvSink:
-        return CsvSink(path, HEADER, limit)
 
     def write(self, person: Person, purchases: Sequence[Purchase]) -> None:
         r = self.rng.random

@@ -65,3 +65,12 @@ class SourceWriter(ABC, Generic[SinkT]):
 
     def close(self) -> None:
         self.sink.close()
+
+
+class CsvSourceWriter(SourceWriter[CsvSink]):
+    """A source written as one CSV file with a fixed `header`."""
+
+    header: ClassVar[tuple[str, ...]]
+
+    def open(self, path: Path, limit: int | None) -> CsvSink:
+        return CsvSink(path, self.header, limit)
