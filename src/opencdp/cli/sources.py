@@ -68,9 +68,7 @@ def show(ctx: click.Context, name: str, as_json: bool) -> None:
 @click.pass_context
 def disable(ctx: click.Context, name: str, as_json: bool) -> None:
     """Stop accepting data from a source (its requests get 404)."""
-    with open_backend(settings_from(ctx)) as backend:
-        source = backend.set_source_enabled(name, False)
-    emit(source, as_json, _describe(source))
+    _set_enabled(ctx, name, False, as_json)
 
 
 @sources.command("enable")
@@ -79,8 +77,12 @@ def disable(ctx: click.Context, name: str, as_json: bool) -> None:
 @click.pass_context
 def enable(ctx: click.Context, name: str, as_json: bool) -> None:
     """Accept data from a disabled source again."""
+    _set_enabled(ctx, name, True, as_json)
+
+
+def _set_enabled(ctx: click.Context, name: str, enabled: bool, as_json: bool) -> None:
     with open_backend(settings_from(ctx)) as backend:
-        source = backend.set_source_enabled(name, True)
+        source = backend.set_source_enabled(name, enabled)
     emit(source, as_json, _describe(source))
 
 
