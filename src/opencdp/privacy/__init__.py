@@ -1,0 +1,1 @@
+"""Privacy: consent per purpose (and, later, requests, suppression and retention)."""
