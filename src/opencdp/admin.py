@@ -179,7 +179,7 @@ class Admin:
         if self.ws.stitching or not self.ws.settings.resolve_after_import:
             return report  # the server's stitcher resolves it within a second
         started = time.perf_counter()
-        changes = self.ws.identity.catch_up()
+        changes = self.ws.profiles.catch_up()
         report["identity"] = {"observations": changes.observed,
                               "seconds": round(time.perf_counter() - started, 3)}  # fmt: skip
         return report
@@ -191,7 +191,7 @@ class Admin:
     # identity and profiles -------------------------------------------------
     def rebuild_identity(self) -> dict[str, Any]:
         started = time.perf_counter()
-        observed = self.ws.identity.rebuild()
+        observed = self.ws.profiles.rebuild()
         counts = self.ws.read(identity_counts)
         return {"observations": observed, **counts,
                 "seconds": round(time.perf_counter() - started, 3)}  # fmt: skip
@@ -201,7 +201,7 @@ class Admin:
         before = self.get_profile(identifier, limit=1)
         if not any(m["origin"] == origin for m in before["merges"]):
             raise NotFound(f"profile {before['profile_id']} has no merge caused by {origin!r}")
-        self.ws.identity.unmerge(origin)
+        self.ws.profiles.unmerge(origin)
         keys = [(i["type"], i["value"]) for i in before["identifiers"]]
 
         def profiles_now(con: Any) -> list[str]:
@@ -219,12 +219,12 @@ class Admin:
     def resolve_matches(self) -> dict[str, Any]:
         """Probabilistic matching over every imported record: auto-merge or queue for review."""
         started = time.perf_counter()
-        self.ws.identity.catch_up()  # pairs already on one profile are not proposed
+        self.ws.profiles.catch_up()  # pairs already on one profile are not proposed
         records = self.ws.read(probabilistic.people)
         rows, summary = probabilistic.proposals(records)
         reserve = self.ws.event_log.reserve
         stored = self.ws.write(lambda con: probabilistic.store_proposals(con, rows, reserve))
-        self.ws.identity.catch_up()
+        self.ws.profiles.catch_up()
         return {**summary, **stored, "seconds": round(time.perf_counter() - started, 3)}
 
     def review_queue(self, limit: int = 50) -> list[dict[str, Any]]:
@@ -237,7 +237,7 @@ class Admin:
         )
         if not found:
             raise NotFound(f"no pending match between {record_l!r} and {record_r!r}")
-        self.ws.identity.catch_up()
+        self.ws.profiles.catch_up()
         return {"record_l": record_l, "record_r": record_r,
                 "status": "accepted" if accept else "rejected"}  # fmt: skip
 

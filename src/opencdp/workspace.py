@@ -22,6 +22,7 @@ from opencdp.config import Settings
 from opencdp.db import Writer, WriterSaturated, open_database
 from opencdp.identity.resolver import IdentityResolver
 from opencdp.identity.stitcher import IdentityStitcher
+from opencdp.profiles.refresh import ProfileRefresher
 from opencdp.sources.store import BatchToStore, SourceRecordStore, StoredCounts
 
 T = TypeVar("T")
@@ -51,6 +52,7 @@ class Workspace:
         )
         self.source_records = SourceRecordStore(self.event_log.reserve)
         self.identity = IdentityResolver(self.read, self.write)
+        self.profiles = ProfileRefresher(self.identity, self.write)
         self._stitcher: IdentityStitcher | None = None
         self.writer.start()
 
@@ -61,7 +63,7 @@ class Workspace:
     def start_stitching(self) -> None:
         """Resolve identities in real time (the server); one-shot commands call `catch_up`."""
         if self._stitcher is None:
-            self._stitcher = IdentityStitcher(self.identity)
+            self._stitcher = IdentityStitcher(self.profiles)
             self.writer.after_commit.append(self._stitcher.notify)
             self._stitcher.start()
             self._stitcher.notify()  # resolve what is already in the log

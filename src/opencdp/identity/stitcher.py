@@ -10,14 +10,19 @@ from __future__ import annotations
 
 import logging
 import threading
-
-from opencdp.identity.resolver import IdentityResolver
+from typing import Protocol
 
 log = logging.getLogger(__name__)
 
 
+class CatchesUp(Protocol):
+    def catch_up(self) -> object: ...
+
+
 class IdentityStitcher:
-    def __init__(self, resolver: IdentityResolver, batch_seconds: float = 0.2) -> None:
+    """Runs `resolver.catch_up()` (identities, then the profiles derived from them)."""
+
+    def __init__(self, resolver: CatchesUp, batch_seconds: float = 0.2) -> None:
         self._resolver = resolver
         self._batch = batch_seconds
         self._wake = threading.Event()

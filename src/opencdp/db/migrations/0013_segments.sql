@@ -21,6 +21,6 @@ CREATE TABLE segment_history (
     segment_id  VARCHAR NOT NULL,
     profile_id  VARCHAR NOT NULL,
     change      VARCHAR NOT NULL,   -- 'entered' | 'exited'
-    at          TIMESTAMPTZ NOT NULL,
+    changed_at  TIMESTAMPTZ NOT NULL,
     reason      VARCHAR NOT NULL    -- 'evaluation' | 'realtime' | 'merged' | 'deleted'
 );
