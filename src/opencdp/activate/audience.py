@@ -1,0 +1,141 @@
+"""Who a destination may receive, and what changed since it was last sent.
+
+`CONSENTED_MEMBERS` is the one place that decides who may be sent: current members of the
+segment with consent granted for the destination's purpose, minus suppressed profiles. The
+privacy stage extends only this query (erasure lists, regional rules) and every destination
+kind follows.
+
+The plan compares that audience with `destination_state` (what the destination holds, with a
+fingerprint of the values sent) in one statement of hash joins: members not yet held have
+entered, held profiles no longer in the audience have exited (left the segment, withdrew
+consent, were suppressed), and held members whose fingerprint differs were updated. The SQL
+is constant; the segment, purpose, destination and trait paths are bound parameters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+import orjson
+
+from opencdp.activate.catalog import Destination
+from opencdp.activate.kinds import sent_traits
+
+CONSENTED_MEMBERS = """
+SELECT m.profile_id
+FROM segment_members AS m
+WHERE m.segment_id = $segment_id
+  AND m.profile_id IN (
+      SELECT c.profile_id FROM profile_consents AS c WHERE c.purpose = $purpose AND c.granted)
+  AND m.profile_id NOT IN (SELECT s.profile_id FROM suppressed_profiles AS s)
+"""
+
+_PLAN = f"""
+WITH consented AS ({CONSENTED_MEMBERS}),
+held AS (
+    SELECT profile_id, fingerprint FROM destination_state WHERE destination_id = $destination_id
+),
+wanted AS (SELECT profile_id FROM consented UNION SELECT profile_id FROM held),
+fallback AS (
+    SELECT l.profile_id,
+           min(l.identifier_value) FILTER (WHERE l.identifier_type = 'email') AS email,
+           min(l.identifier_value) FILTER (WHERE l.identifier_type = 'phone') AS phone
+    FROM identity_links AS l
+    WHERE l.identifier_type IN ('email', 'phone')
+      AND l.profile_id IN (SELECT profile_id FROM wanted)
+    GROUP BY l.profile_id
+),
+valued AS (
+    SELECT w.profile_id,
+           CAST(to_json(list_transform(
+               list_zip(json_extract(p.traits, $paths), json_extract(p.computed, $paths)),
+               lambda x: coalesce(x[1], x[2]))) AS VARCHAR) AS vals,
+           f.email, f.phone
+    FROM wanted AS w
+    LEFT JOIN profiles AS p ON p.profile_id = w.profile_id
+    LEFT JOIN fallback AS f ON f.profile_id = w.profile_id
+),
+fingerprinted AS (
+    SELECT *, md5_number_upper(concat_ws(chr(0), coalesce(vals, ''), coalesce(email, ''),
+                                         coalesce(phone, ''))) AS fingerprint
+    FROM valued
+)
+SELECT v.profile_id,
+       CASE WHEN c.profile_id IS NULL THEN 'exited'
+            WHEN h.profile_id IS NULL THEN 'entered'
+            WHEN h.fingerprint = v.fingerprint THEN 'unchanged'
+            ELSE 'updated' END AS change,
+       v.vals, v.email, v.phone, v.fingerprint
+FROM fingerprinted AS v
+LEFT JOIN consented AS c ON c.profile_id = v.profile_id
+LEFT JOIN held AS h ON h.profile_id = v.profile_id
+WHERE $full OR change <> 'unchanged'
+ORDER BY v.profile_id
+"""
+
+_SEGMENT_SIZE = "SELECT count(*) FROM segment_members WHERE segment_id = $segment_id"
+_CONSENTED_COUNT = f"SELECT count(*) FROM ({CONSENTED_MEMBERS})"
+
+
+@dataclass(frozen=True)
+class Change:
+    """One profile's change at the destination, with the values to send (empty for a leaver
+    whose profile is gone)."""
+
+    profile_id: str
+    change: str  # 'entered' | 'updated' | 'unchanged' | 'exited'
+    values: dict[str, Any]
+    fingerprint: int
+
+
+@dataclass(frozen=True)
+class Plan:
+    mode: str
+    traits: list[str]
+    changes: list[Change] = field(default_factory=list)
+    skipped_no_consent: int = 0
+
+    def of(self, *kinds: str) -> list[Change]:
+        return [c for c in self.changes if c.change in kinds]
+
+
+def consented_members(con: duckdb.DuckDBPyConnection, segment_id: str, purpose: str) -> list[str]:
+    """Profile ids of the segment's current members that may be sent for `purpose`."""
+    rows = con.execute(
+        CONSENTED_MEMBERS + " ORDER BY m.profile_id",
+        {"segment_id": segment_id, "purpose": purpose},
+    ).fetchall()
+    return [row[0] for row in rows]
+
+
+def plan_sync(con: duckdb.DuckDBPyConnection, destination: Destination, mode: str) -> Plan:
+    """What a sync in `mode` ('full' | 'incremental') must deliver to `destination`."""
+    traits = sent_traits(destination.kind, destination.config)
+    audience = {"segment_id": destination.segment_id, "purpose": destination.purpose}
+    rows = con.execute(
+        _PLAN,
+        {**audience, "destination_id": destination.destination_id,
+         "paths": [f"$.{name}" for name in traits], "full": mode == "full"},
+    ).fetchall()  # fmt: skip
+    size = _count(con, _SEGMENT_SIZE, {"segment_id": destination.segment_id})
+    consented = _count(con, _CONSENTED_COUNT, audience)
+    changes = [_change(row, traits) for row in rows]
+    return Plan(mode, traits, changes, size - consented)
+
+
+def _count(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> int:
+    rows = con.execute(sql, params).fetchall()
+    return int(rows[0][0]) if rows else 0
+
+
+def _change(row: tuple[Any, ...], traits: list[str]) -> Change:
+    profile_id, change, vals, email, phone, fingerprint = row
+    decoded = orjson.loads(vals) if vals else [None] * len(traits)
+    values = dict(zip(traits, decoded, strict=True))
+    if "email" in values and values["email"] is None:
+        values["email"] = email
+    if "phone" in values and values["phone"] is None:
+        values["phone"] = phone
+    return Change(profile_id, change, values, int(fingerprint))

@@ -1,0 +1,35 @@
+"""Which destinations are due for a scheduled sync, for the lead's scheduler to run.
+
+A destination with `schedule_minutes` is due when it never synced or its last sync started
+at least that many minutes ago (failed syncs count, so a broken destination is retried once
+per period rather than in a tight loop), and no sync of it is running.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import duckdb
+
+from opencdp.activate.history import STALE_AFTER
+
+_DUE = """
+WITH last AS (
+    SELECT destination_id, max(started_at) AS last_start,
+           bool_or(status = 'running' AND started_at > $stale) AS running
+    FROM destination_syncs GROUP BY destination_id
+)
+SELECT d.name
+FROM destinations AS d
+LEFT JOIN last AS s ON s.destination_id = d.destination_id
+WHERE d.enabled AND d.schedule_minutes IS NOT NULL AND NOT coalesce(s.running, false)
+  AND (s.last_start IS NULL
+       OR s.last_start + to_minutes(CAST(d.schedule_minutes AS BIGINT)) <= $now)
+ORDER BY s.last_start NULLS FIRST, d.name
+"""
+
+
+def due_destinations(con: duckdb.DuckDBPyConnection, now: datetime) -> list[str]:
+    """Names of the destinations to sync at `now`, longest-waiting first."""
+    rows = con.execute(_DUE, {"now": now, "stale": now - STALE_AFTER}).fetchall()
+    return [row[0] for row in rows]
