@@ -1,0 +1,25 @@
+SELECT
+  profiles.profile_id
+FROM profiles
+WHERE
+  (
+    profiles.profile_id IN (
+      SELECT
+        c.profile_id
+      FROM identity_links AS c
+      WHERE
+        c.identifier_type = :p1
+        AND COALESCE((
+          ENDSWITH(LOWER(c.identifier_value), LOWER(:p2))
+        ), FALSE)
+    )
+    AND COALESCE(
+      (
+        TRY_CAST(GET_JSON_OBJECT(profiles.traits, :p3) AS TIMESTAMP) < CAST(:now AS TIMESTAMP) - INTERVAL '18' YEAR
+      ),
+      FALSE
+    )
+    AND COALESCE((
+      GET_JSON_OBJECT(profiles.traits, :p4) IN (:p5, :p6)
+    ), FALSE)
+  )
