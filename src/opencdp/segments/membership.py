@@ -1,0 +1,204 @@
+"""Who is in a segment, and every entry and exit with its time.
+
+Membership is evaluated set-wise: the compiled segment gives today's members, the difference
+against `segment_members` gives who entered and who left, and both go to `segment_history`.
+A real-time evaluation does the same for only the profiles whose events just arrived (the
+compiled SQL is restricted to them); a profile merged into another leaves every segment, and
+its survivor is evaluated like any touched profile.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+TOUCHED = "_segment_touched"  # the table a restricted evaluation reads profile ids from
+
+
+@dataclass(frozen=True)
+class Transition:
+    """One evaluation's outcome for one segment."""
+
+    segment_id: str
+    entered: int
+    exited: int
+    members: int
+
+
+def evaluate(
+    con: duckdb.DuckDBPyConnection,
+    segment_id: str,
+    sql: str,
+    params: dict[str, Any],
+    *,
+    now: datetime,
+    reason: str = "evaluation",
+    restricted: bool = False,
+) -> Transition:
+    """Apply the members `sql` selects (restricted: among the profiles in TOUCHED only)."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _members_now AS {sql}", params)
+    scope = f" AND profile_id IN (SELECT profile_id FROM {TOUCHED})" if restricted else ""
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _members_before AS SELECT profile_id FROM segment_members"
+        f" WHERE segment_id = $segment{scope}",
+        {"segment": segment_id},
+    )
+    at = {"segment": segment_id, "now": now, "reason": reason}
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _entered AS"
+        " SELECT DISTINCT profile_id FROM _members_now"
+        " EXCEPT SELECT profile_id FROM _members_before"
+    )
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _exited AS"
+        " SELECT profile_id FROM _members_before EXCEPT SELECT profile_id FROM _members_now"
+    )
+    con.execute(
+        "INSERT INTO segment_history SELECT $segment, profile_id, 'entered', $now, $reason"
+        " FROM _entered UNION ALL"
+        " SELECT $segment, profile_id, 'exited', $now, $reason FROM _exited",
+        at,
+    )
+    con.execute(
+        "DELETE FROM segment_members WHERE segment_id = $segment"
+        " AND profile_id IN (SELECT profile_id FROM _exited)",
+        {"segment": segment_id},
+    )
+    con.execute(
+        "INSERT INTO segment_members SELECT $segment, profile_id, $now FROM _entered",
+        {"segment": segment_id, "now": now},
+    )
+    entered, exited = _count(con, "_entered"), _count(con, "_exited")
+    members = _member_count(con, segment_id)
+    con.execute(
+        "UPDATE segments SET member_count = $members, evaluated_at = $now"
+        " WHERE segment_id = $segment",
+        {"segment": segment_id, "members": members, "now": now},
+    )
+    for table in ("_members_now", "_members_before", "_entered", "_exited"):
+        con.execute(f"DROP TABLE {table}")
+    return Transition(segment_id, entered, exited, members)
+
+
+def set_touched(con: duckdb.DuckDBPyConnection, profile_ids: list[str]) -> None:
+    """The profiles the next restricted evaluations look at."""
+    touched = pa.table({"profile_id": pa.array(profile_ids, pa.string())})  # noqa: F841
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {TOUCHED} AS SELECT * FROM touched")
+
+
+def leave_all(
+    con: duckdb.DuckDBPyConnection, profile_ids: list[str], *, now: datetime, reason: str
+) -> int:
+    """Profiles that no longer exist (merged away, erased) leave every segment."""
+    if not profile_ids:
+        return 0
+    gone = pa.table({"profile_id": pa.array(profile_ids, pa.string())})  # noqa: F841
+    con.execute("CREATE OR REPLACE TEMP TABLE _gone AS SELECT * FROM gone")
+    con.execute(
+        "INSERT INTO segment_history SELECT segment_id, profile_id, 'exited', $now, $reason"
+        " FROM segment_members WHERE profile_id IN (SELECT profile_id FROM _gone)",
+        {"now": now, "reason": reason},
+    )
+    row = con.execute(
+        "SELECT count(*) FROM segment_members WHERE profile_id IN (SELECT profile_id FROM _gone)"
+    ).fetchone()
+    con.execute("DELETE FROM segment_members WHERE profile_id IN (SELECT profile_id FROM _gone)")
+    con.execute(
+        "UPDATE segments s SET member_count = (SELECT count(*) FROM segment_members m"
+        " WHERE m.segment_id = s.segment_id)"
+    )
+    con.execute("DROP TABLE _gone")
+    return int(row[0]) if row else 0
+
+
+def history(
+    con: duckdb.DuckDBPyConnection,
+    segment_id: str,
+    *,
+    profile_id: str | None = None,
+    limit: int = 100,
+) -> list[dict[str, Any]]:
+    """Entries and exits, newest first (optionally of one profile)."""
+    rows = con.execute(
+        "SELECT profile_id, change, changed_at, reason FROM segment_history"
+        " WHERE segment_id = $segment AND ($profile IS NULL OR profile_id = $profile)"
+        " ORDER BY changed_at DESC, change LIMIT $limit",
+        {"segment": segment_id, "profile": profile_id, "limit": limit},
+    ).fetchall()
+    return [{"profile_id": p, "change": c, "at": at.isoformat(), "reason": r}
+            for p, c, at, r in rows]  # fmt: skip
+
+
+def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    row = con.execute(f"SELECT count(*) FROM {table}").fetchone()
+    return int(row[0]) if row else 0
+
+
+def _member_count(con: duckdb.DuckDBPyConnection, segment_id: str) -> int:
+    row = con.execute(
+        "SELECT count(*) FROM segment_members WHERE segment_id = ?", [segment_id]
+    ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def evaluate_many(
+    con: duckdb.DuckDBPyConnection,
+    queries: list[tuple[str, str, dict[str, Any]]],
+    *,
+    now: datetime,
+    reason: str = "realtime",
+) -> int:
+    """Apply many segments' members among the TOUCHED profiles in one pass.
+
+    `queries` are (segment_id, restricted SQL, parameters) with parameter names unique across
+    the list; one union query gives every (segment, profile) pair that holds now, and a
+    single difference against `segment_members` finds entries and exits, instead of a dozen
+    statements per segment. Returns the number of entries and exits.
+    """
+    if not queries:
+        return 0
+    params: dict[str, Any] = {}
+    parts = []
+    for i, (segment_id, sql, bound) in enumerate(queries):
+        params[f"segment_{i}"] = segment_id
+        params.update(bound)
+        parts.append(f"SELECT $segment_{i} AS segment_id, profile_id FROM ({sql})")
+    con.execute("CREATE OR REPLACE TEMP TABLE _pairs_now AS " + " UNION ALL ".join(parts), params)
+    ids = [q[0] for q in queries]
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _pairs_before AS SELECT segment_id, profile_id"
+        f" FROM segment_members WHERE profile_id IN (SELECT profile_id FROM {TOUCHED})"
+        " AND list_contains($ids, segment_id)",
+        {"ids": ids},
+    )
+    con.execute("CREATE OR REPLACE TEMP TABLE _pairs_in AS"
+                " SELECT * FROM _pairs_now EXCEPT SELECT * FROM _pairs_before")  # fmt: skip
+    con.execute("CREATE OR REPLACE TEMP TABLE _pairs_out AS"
+                " SELECT * FROM _pairs_before EXCEPT SELECT * FROM _pairs_now")  # fmt: skip
+    con.execute(
+        "INSERT INTO segment_history SELECT segment_id, profile_id, 'entered', $now, $reason"
+        " FROM _pairs_in UNION ALL"
+        " SELECT segment_id, profile_id, 'exited', $now, $reason FROM _pairs_out",
+        {"now": now, "reason": reason},
+    )
+    con.execute(
+        "DELETE FROM segment_members m USING _pairs_out o"
+        " WHERE m.segment_id = o.segment_id AND m.profile_id = o.profile_id"
+    )
+    con.execute("INSERT INTO segment_members SELECT segment_id, profile_id, $now FROM _pairs_in",
+                {"now": now})  # fmt: skip
+    con.execute(
+        "UPDATE segments s SET member_count = s.member_count + d.delta, evaluated_at = $now"
+        " FROM (SELECT segment_id, sum(delta) AS delta FROM (SELECT segment_id, 1 AS delta"
+        "  FROM _pairs_in UNION ALL SELECT segment_id, -1 FROM _pairs_out) GROUP BY ALL) d"
+        " WHERE s.segment_id = d.segment_id",
+        {"now": now},
+    )
+    changed = _count(con, "_pairs_in") + _count(con, "_pairs_out")
+    for table in ("_pairs_now", "_pairs_before", "_pairs_in", "_pairs_out"):
+        con.execute(f"DROP TABLE {table}")
+    return changed

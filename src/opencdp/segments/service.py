@@ -1,0 +1,264 @@
+"""Segments as the API and CLI see them: define, preview, evaluate, list members.
+
+A definition arrives as text or as its JSON tree; it is validated by compiling it against
+the workspace's computed traits and segments before it is stored, so a stored segment
+always compiles. Segments that use `in_segment` are evaluated after the segments they use
+(a definition that would make a cycle is refused).
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+import duckdb
+import orjson
+from sqlglot import exp
+
+from opencdp.segments import membership
+from opencdp.segments.compiler import CompiledSegment, compile_segment
+from opencdp.segments.errors import InvalidSegment
+from opencdp.segments.json_form import from_json, to_json
+from opencdp.segments.parser import parse
+from opencdp.segments.references import referenced_segments
+from opencdp.segments.text import to_text
+from opencdp.segments.tree import Node
+
+
+class SegmentNotFound(LookupError):
+    """No segment has that name."""
+
+
+def read_definition(text: str | None, definition: Any) -> Node:
+    """The tree of a definition given as text or as JSON (exactly one of them)."""
+    if (text is None) == (definition is None):
+        raise InvalidSegment("give the segment either as text (`where`) or as a JSON tree")
+    if text is not None:
+        return parse(text)
+    return from_json(definition)
+
+
+def compile_tree(
+    con: duckdb.DuckDBPyConnection, tree: Node, *, restrict_to: str | None = None
+) -> CompiledSegment:
+    computed = frozenset(r[0] for r in con.execute("SELECT name FROM computed_traits").fetchall())
+    segments = dict(con.execute("SELECT name, segment_id FROM segments").fetchall())
+    return compile_segment(tree, computed=computed, segments=segments, restrict_to=restrict_to)
+
+
+def create_segment(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    tree: Node,
+    *,
+    now: datetime,
+    description: str | None = None,
+    realtime: bool = True,
+) -> dict[str, Any]:
+    """Store a new segment and evaluate it at once, so it has members from the start."""
+    name = name.strip()
+    if not name:
+        raise InvalidSegment("a segment needs a name")
+    if _find(con, name) is not None:
+        raise InvalidSegment(f"a segment named {name!r} already exists")
+    compile_tree(con, tree)  # unknown segments, purposes or bad values fail here
+    segment_id = f"seg_{secrets.token_hex(6)}"
+    con.execute(
+        "INSERT INTO segments (segment_id, name, description, definition, text, realtime,"
+        " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [segment_id, name, description, orjson.dumps(to_json(tree)).decode(), to_text(tree),
+         realtime, now, now],
+    )  # fmt: skip
+    evaluate_segment(con, name, now=now)
+    return get_segment(con, name)
+
+
+def update_segment(
+    con: duckdb.DuckDBPyConnection, name: str, tree: Node, *, now: datetime
+) -> dict[str, Any]:
+    """Redefine a segment; members are re-evaluated (entries and exits recorded)."""
+    segment = get_segment(con, name)
+    compile_tree(con, tree)
+    if segment["name"] in _dependencies(con, referenced_segments(tree)):
+        raise InvalidSegment(f"segment {name!r} would depend on itself")
+    con.execute(
+        "UPDATE segments SET definition = ?, text = ?, updated_at = ? WHERE segment_id = ?",
+        [orjson.dumps(to_json(tree)).decode(), to_text(tree), now, segment["segment_id"]],
+    )
+    evaluate_segment(con, name, now=now)
+    return get_segment(con, name)
+
+
+def delete_segment(con: duckdb.DuckDBPyConnection, name: str) -> dict[str, Any]:
+    segment = get_segment(con, name)
+    users = [s["name"] for s in list_segments(con) if name in s["uses"]]
+    if users:
+        raise InvalidSegment(f"segment {name!r} is used by {', '.join(users)}")
+    for table in ("segment_members", "segment_history", "segments"):
+        con.execute(f"DELETE FROM {table} WHERE segment_id = ?", [segment["segment_id"]])
+    return segment
+
+
+def get_segment(con: duckdb.DuckDBPyConnection, name: str) -> dict[str, Any]:
+    found = _find(con, name)
+    if found is None:
+        raise SegmentNotFound(f"no segment named {name!r}")
+    return found
+
+
+def list_segments(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    rows = con.execute(f"SELECT {_COLUMNS} FROM segments ORDER BY name").fetchall()
+    return [_segment(row) for row in rows]
+
+
+def preview(
+    con: duckdb.DuckDBPyConnection, tree: Node, *, now: datetime, sample: int = 10
+) -> dict[str, Any]:
+    """How many profiles match now, and a few of them — nothing is stored."""
+    started = time.perf_counter()
+    compiled = compile_tree(con, tree)
+    sql = compiled.sql("duckdb")
+    params = compiled.bind(now)
+    row = con.execute(f"SELECT count(*) FROM ({sql})", params).fetchone()
+    members = con.execute(f"SELECT profile_id FROM ({sql}) ORDER BY profile_id LIMIT {int(sample)}",
+                          params).fetchall()  # fmt: skip
+    return {"count": int(row[0]) if row else 0, "sample": [m[0] for m in members],
+            "text": to_text(tree), "seconds": round(time.perf_counter() - started, 4)}  # fmt: skip
+
+
+def members(
+    con: duckdb.DuckDBPyConnection, name: str, *, limit: int = 100, offset: int = 0
+) -> dict[str, Any]:
+    segment = get_segment(con, name)
+    rows = con.execute(
+        "WITH page AS (SELECT profile_id, entered_at FROM segment_members WHERE segment_id = ?"
+        "  ORDER BY entered_at, profile_id LIMIT ? OFFSET ?)"
+        " SELECT m.profile_id, m.entered_at,"
+        "  coalesce(p.traits ->> 'email', (SELECT min(l.identifier_value) FROM identity_links l"
+        "   WHERE l.profile_id = m.profile_id AND l.identifier_type = 'email')),"
+        "  p.traits ->> 'first_name', p.traits ->> 'last_name'"
+        " FROM page m LEFT JOIN profiles p ON p.profile_id = m.profile_id"
+        " ORDER BY m.entered_at, m.profile_id",
+        [segment["segment_id"], limit, offset],
+    ).fetchall()
+    return {"segment": name, "count": segment["member_count"], "members": [
+        {"profile_id": p, "entered_at": at.isoformat(), "email": e, "first_name": f,
+         "last_name": la} for p, at, e, f, la in rows]}  # fmt: skip
+
+
+def evaluate_segment(
+    con: duckdb.DuckDBPyConnection, name: str, *, now: datetime
+) -> membership.Transition:
+    segment = get_segment(con, name)
+    compiled = compile_tree(con, from_json(segment["definition"]))
+    return membership.evaluate(con, segment["segment_id"], compiled.sql("duckdb"),
+                               compiled.bind(now), now=now)  # fmt: skip
+
+
+def evaluate_all(
+    con: duckdb.DuckDBPyConnection, *, now: datetime, realtime_only: bool = False
+) -> list[membership.Transition]:
+    """Every segment, each after the segments it uses (the scheduled re-evaluation)."""
+    return [evaluate_segment(con, s["name"], now=now)
+            for s in in_dependency_order(list_segments(con))
+            if s["realtime"] or not realtime_only]  # fmt: skip
+
+
+def evaluate_profiles(
+    con: duckdb.DuckDBPyConnection,
+    touched: list[str],
+    removed: list[str],
+    *,
+    now: datetime,
+) -> int:
+    """The real-time path: only the profiles whose events or records just arrived;
+    returns how many entries and exits it recorded."""
+    membership.leave_all(con, removed, now=now, reason="merged")
+    if not touched:
+        return 0
+    membership.set_touched(con, touched)
+    queries = []
+    for i, segment in enumerate(in_dependency_order(list_segments(con))):
+        if not segment["realtime"]:
+            continue
+        compiled = compile_tree(con, from_json(segment["definition"]),
+                                restrict_to=membership.TOUCHED)  # fmt: skip
+        sql, params = _renamed(compiled, f"s{i}_", now)
+        queries.append((segment["segment_id"], sql, params))
+    # Segments that use other segments see those segments' members as they were before this
+    # pass; the scheduled evaluation (in dependency order) settles any difference.
+    changed = membership.evaluate_many(con, queries, now=now)
+    con.execute(f"DROP TABLE {membership.TOUCHED}")
+    return changed
+
+
+def _renamed(compiled: CompiledSegment, prefix: str, now: datetime) -> tuple[str, dict[str, Any]]:
+    """The segment's SQL with its parameters renamed, so several can share one query."""
+    bound = compiled.bind(now)
+
+    def rename(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Placeholder) and node.this in bound:
+            return exp.Placeholder(this=f"{prefix}{node.this}")
+        return node
+
+    sql = compiled.select.transform(rename).sql("duckdb")
+    return sql, {f"{prefix}{name}": value for name, value in bound.items()}
+
+
+def in_dependency_order(segments: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Segments ordered so that each comes after every segment it uses."""
+    by_name = {s["name"]: s for s in segments}
+    ordered: list[dict[str, Any]] = []
+    placed: set[str] = set()
+
+    def place(name: str, path: tuple[str, ...]) -> None:
+        if name in placed or name not in by_name:
+            return
+        if name in path:
+            raise InvalidSegment(f"segments depend on each other: {' → '.join((*path, name))}")
+        for used in sorted(by_name[name]["uses"]):
+            place(used, (*path, name))
+        placed.add(name)
+        ordered.append(by_name[name])
+
+    for name in sorted(by_name):
+        place(name, ())
+    return ordered
+
+
+def _dependencies(con: duckdb.DuckDBPyConnection, names: Iterable[str]) -> set[str]:
+    """Every segment reachable from `names` through `in_segment`."""
+    by_name = {s["name"]: s for s in list_segments(con)}
+    found: set[str] = set()
+    todo = list(names)
+    while todo:
+        name = todo.pop()
+        if name in found or name not in by_name:
+            continue
+        found.add(name)
+        todo.extend(by_name[name]["uses"])
+    return found
+
+
+_COLUMNS = ("segment_id, name, description, definition, text, realtime, created_at, updated_at,"
+            " evaluated_at, member_count")  # fmt: skip
+
+
+def _find(con: duckdb.DuckDBPyConnection, name: str) -> dict[str, Any] | None:
+    row = con.execute(f"SELECT {_COLUMNS} FROM segments WHERE name = ?", [name]).fetchone()
+    return _segment(row) if row else None
+
+
+def _segment(row: tuple[Any, ...]) -> dict[str, Any]:
+    sid, name, description, definition, text, realtime, created, updated, evaluated, count = row
+    tree = orjson.loads(definition)
+    return {
+        "segment_id": sid, "name": name, "description": description, "definition": tree,
+        "text": text, "realtime": realtime, "created_at": created.isoformat(),
+        "updated_at": updated.isoformat(),
+        "evaluated_at": evaluated.isoformat() if evaluated else None, "member_count": count,
+        "uses": sorted(referenced_segments(from_json(tree))),
+    }  # fmt: skip

@@ -1,0 +1,171 @@
+"""Segments on a real workspace: define, count, members, history, real-time entries and exits."""
+
+from __future__ import annotations
+
+import orjson
+import pytest
+
+from opencdp.admin import Admin
+from opencdp.segments.errors import InvalidSegment, SegmentSyntaxError
+from opencdp.segments.service import SegmentNotFound
+
+
+@pytest.fixture
+def admin(workspace):
+    admin = Admin(workspace)
+    admin.create_source("web", default_region="TH")
+    return admin
+
+
+def collect(admin, messages):
+    source = admin.get_source("web")
+    body = orjson.dumps({"batch": messages, "writeKey": source["write_key"]})
+    _, ingest = admin.ws.collector.prepare(
+        body, authorization=None, content_encoding=None, type_hint=None, client_ip=None
+    )
+    admin.ws.collector.submit(ingest).result()
+
+
+def people(admin):
+    """Ann (TH, 2 orders, email consent), Bob (TH, 1 order), Cho (JP, 2 orders)."""
+    from datetime import UTC, datetime, timedelta
+
+    now = datetime.now(UTC)
+
+    def ago(days):
+        return (now - timedelta(days=days)).isoformat()
+
+    def buy(user, total, days):
+        return {"type": "track", "userId": user, "event": "Order Completed",
+                "properties": {"total": total}, "timestamp": ago(days)}  # fmt: skip
+
+    collect(admin, [
+        {"type": "identify", "userId": "ann", "timestamp": ago(40),
+         "traits": {"email": "ann@x.com", "country": "TH", "email_opt_in": True}},
+        {"type": "identify", "userId": "bob", "timestamp": ago(40),
+         "traits": {"email": "bob@x.com", "country": "TH"}},
+        {"type": "identify", "userId": "cho", "timestamp": ago(40),
+         "traits": {"email": "cho@x.jp", "country": "JP", "email_opt_in": True}},
+        buy("ann", 30, 3), buy("ann", 50, 10), buy("bob", 20, 5), buy("bob", 99, 45),
+        buy("cho", 10, 2), buy("cho", 15, 4),
+    ])  # fmt: skip
+    return ago
+
+
+WHERE = 'country = "TH" and count("Order Completed", 30d) >= 2 and consent("email")'
+
+
+def member_emails(admin, name):
+    return sorted(m["email"] for m in admin.segment_members(name)["members"])
+
+
+def test_create_count_members_and_history(admin):
+    people(admin)
+    segment = admin.create_segment("thai-repeat", WHERE)
+    assert segment["member_count"] == 1
+    assert member_emails(admin, "thai-repeat") == ["ann@x.com"]
+    assert admin.count_segment("thai-repeat")["count"] == 1
+    assert admin.preview_segment('country = "TH"')["count"] == 2
+    history = admin.segment_history("thai-repeat")
+    assert [(h["change"], h["reason"]) for h in history] == [("entered", "evaluation")]
+    shown = admin.get_segment("thai-repeat")
+    assert "profile_events" in shown["sql"]["duckdb"] and shown["sql"]["spark"]
+
+
+def test_realtime_entry_and_exit_as_events_arrive(admin):
+    ago = people(admin)
+    admin.create_segment("thai-repeat", WHERE)
+    # Bob's second order this month and his consent arrive: he enters in real time
+    consent = {"consent": {"categoryPreferences": {"email": True}}}
+    collect(admin, [{"type": "track", "userId": "bob", "event": "Order Completed",
+                     "properties": {"total": 5}, "timestamp": ago(1), "context": consent}])
+    admin.ws.profiles.catch_up()
+    assert member_emails(admin, "thai-repeat") == ["ann@x.com", "bob@x.com"]
+    # Ann withdraws e-mail consent: she leaves
+    collect(admin, [{"type": "identify", "userId": "ann", "timestamp": ago(0),
+                     "traits": {"email_opt_in": False}}])  # fmt: skip
+    admin.ws.profiles.catch_up()
+    assert member_emails(admin, "thai-repeat") == ["bob@x.com"]
+    changes = [(h["change"], h["reason"]) for h in admin.segment_history("thai-repeat")]
+    assert sorted(changes) == sorted([("entered", "evaluation"), ("entered", "realtime"),
+                                      ("exited", "realtime")])  # fmt: skip
+
+
+def test_merged_profile_leaves_and_survivor_is_evaluated(admin):
+    ago = people(admin)
+    admin.create_segment("japan", 'country = "JP"')
+    collect(admin, [{"type": "identify", "anonymousId": "v1", "timestamp": ago(50),
+                     "traits": {"country": "JP"}}])  # fmt: skip
+    admin.ws.profiles.catch_up()
+    assert admin.get_segment("japan")["member_count"] == 2
+    visitor = admin.get_profile("anonymous_id:v1")["profile_id"]
+    # the visitor turns out to be Bob, whose newer identify says TH: one profile, in TH
+    collect(admin, [{"type": "alias", "userId": "bob", "previousId": "v1"}])
+    changes = admin.ws.profiles.catch_up()
+    bob = admin.get_profile("user_id:bob")["profile_id"]
+    assert admin.get_segment("japan")["member_count"] == 1
+    assert admin.count_segment("japan")["count"] == 1
+    exits = {(h["profile_id"], h["reason"]) for h in admin.segment_history("japan")
+             if h["change"] == "exited"}  # fmt: skip
+    if visitor == bob:  # the visitor's profile survived and was re-evaluated
+        assert exits == {(visitor, "realtime")}
+    else:  # the visitor's profile was merged away
+        assert changes.removed == [visitor] and exits == {(visitor, "merged")}
+
+
+def test_segments_using_segments_are_ordered_and_cycles_refused(admin):
+    people(admin)
+    admin.create_segment("thai", 'country = "TH"')
+    admin.create_segment("thai-buyers", 'in_segment("thai") and did("Order Completed", 7d)')
+    assert member_emails(admin, "thai-buyers") == ["ann@x.com", "bob@x.com"]
+    assert admin.get_segment("thai-buyers")["uses"] == ["thai"]
+    with pytest.raises(InvalidSegment, match="itself"):
+        admin.update_segment("thai", 'in_segment("thai-buyers")')
+    with pytest.raises(InvalidSegment, match="used by"):
+        admin.delete_segment("thai")
+    with pytest.raises(InvalidSegment):
+        admin.create_segment("x", 'in_segment("nope")')
+    with pytest.raises(SegmentSyntaxError):
+        admin.create_segment("y", 'country = ')
+    with pytest.raises(InvalidSegment, match="already exists"):
+        admin.create_segment("thai", 'country = "TH"')
+    with pytest.raises(SegmentNotFound):
+        admin.count_segment("missing")
+    evaluated = admin.evaluate_segments()
+    assert [t["segment_id"] for t in evaluated] == [
+        admin.get_segment("thai")["segment_id"], admin.get_segment("thai-buyers")["segment_id"]]
+
+
+def test_time_alone_moves_members_out_on_the_schedule(admin):
+    from datetime import UTC, datetime, timedelta
+
+    from opencdp.segments import service
+
+    people(admin)
+    admin.create_segment("recent-buyers", 'did("Order Completed", 7d)')
+    assert admin.get_segment("recent-buyers")["member_count"] == 3
+    assert set(admin.ws.schedule.run_once().values()) == {"ok"}
+    assert admin.get_segment("recent-buyers")["member_count"] == 3
+    later = datetime.now(UTC) + timedelta(days=4)  # Cho (2 and 4 days ago) stays; Bob leaves
+    done = admin.ws.write(lambda con: service.evaluate_all(con, now=later))
+    assert [(t.entered, t.exited, t.members) for t in done] == [(0, 2, 1)]
+    assert member_emails(admin, "recent-buyers") == ["cho@x.jp"]
+
+
+def test_computed_traits_stay_current_and_segments_use_them(admin):
+    from opencdp.profiles.computed import define
+
+    ago = people(admin)
+    admin.ws.write(lambda con: define(con, "orders_total", {
+        "aggregate": "sum", "event": "Order Completed", "field": "order_amount"}))  # fmt: skip
+    admin.ws.profiles.rederive()  # computes every trait for every profile
+    admin.create_segment("big-spenders", "orders_total > 100")
+    assert member_emails(admin, "big-spenders") == ["bob@x.com"]  # 20 + 99
+    collect(admin, [{"type": "track", "userId": "ann", "event": "Order Completed",
+                     "properties": {"total": 40}, "timestamp": ago(0)}])  # fmt: skip
+    admin.ws.profiles.catch_up()  # 30 + 50 + 40: Ann enters in real time
+    assert member_emails(admin, "big-spenders") == ["ann@x.com", "bob@x.com"]
+    computed = admin.ws.read(lambda con: con.execute(
+        "SELECT computed ->> 'orders_total', computed -> 'rfm' ->> 'segment' FROM profiles"
+        " WHERE traits ->> 'email' = 'ann@x.com'").fetchone())  # fmt: skip
+    assert float(computed[0]) == 120 and computed[1]
