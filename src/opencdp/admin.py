@@ -10,6 +10,9 @@ import time
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from opencdp.admin_destinations import DestinationAdmin
+from opencdp.admin_segments import SegmentAdmin
+from opencdp.admin_traits import ComputedTraitAdmin
 from opencdp.collect import quarantine, sources
 from opencdp.collect.events import count_events, export_events, recent_events
 from opencdp.collect.replay import replay
@@ -31,7 +34,7 @@ class NotFound(LookupError):
     """The named object does not exist."""
 
 
-class Admin:
+class Admin(SegmentAdmin, DestinationAdmin, ComputedTraitAdmin):
     def __init__(self, workspace: Workspace) -> None:
         self.ws = workspace
 

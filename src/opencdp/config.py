@@ -80,6 +80,12 @@ class Settings:
         "Whether a command-line import resolves identities before it returns when no server "
         "runs (a running server resolves every commit in the background anyway).",
     )
+    schedule_seconds: float = _setting(
+        300.0,
+        "How often the server re-evaluates what time alone changes (segments with time "
+        "windows, windowed computed traits) and runs destination syncs that are due; 0 turns "
+        "the schedule off.",
+    )
     log_level: str = _setting("INFO", "Log level: DEBUG, INFO, WARNING or ERROR.")
     log_format: str = _setting("json", "Log format: `json` (one object per line) or `text`.")
 
@@ -110,7 +116,7 @@ def _boolean(value: Any) -> bool:
 
 def _coerce(kind: Any, value: Any, name: str) -> Any:
     converters: dict[str, Callable[[Any], Any]] = {
-        "Path": Path, "int": int, "str": str, "bool": _boolean,
+        "Path": Path, "int": int, "float": float, "str": str, "bool": _boolean,
     }  # fmt: skip
     target = converters[
         kind if isinstance(kind, str) else kind.__name__

@@ -11,18 +11,25 @@ import secrets
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 import duckdb
 
+from opencdp.activate.access import Access
+from opencdp.activate.schedule import run_due_syncs
 from opencdp.collect.collector import Collector, IngestHandler, SourceKeys
 from opencdp.collect.event_log import EventLog
 from opencdp.config import Settings
 from opencdp.db import Writer, WriterSaturated, open_database
 from opencdp.identity.resolver import IdentityResolver
 from opencdp.identity.stitcher import IdentityStitcher
+from opencdp.profiles.computed import register_builtins
+from opencdp.profiles.computed_listener import computed_listener, scheduled_expiry
 from opencdp.profiles.refresh import ProfileRefresher
+from opencdp.schedule import Scheduler
+from opencdp.segments.realtime import scheduled_evaluation, segment_listener
 from opencdp.sources.store import BatchToStore, SourceRecordStore, StoredCounts
 
 T = TypeVar("T")
@@ -53,8 +60,15 @@ class Workspace:
         self.source_records = SourceRecordStore(self.event_log.reserve)
         self.identity = IdentityResolver(self.read, self.write)
         self.profiles = ProfileRefresher(self.identity, self.write)
+        self.profiles.listeners += [computed_listener(self.write), segment_listener(self.write)]
+        self.schedule = Scheduler(settings.schedule_seconds, [
+            ("computed_traits", lambda: scheduled_expiry(self.write)),
+            ("segments", lambda: scheduled_evaluation(self.write)),
+            ("destinations", lambda: run_due_syncs(Access(self.read, self.write), _now())),
+        ])  # fmt: skip
         self._stitcher: IdentityStitcher | None = None
         self.writer.start()
+        self.write(register_builtins)
 
     @property
     def stitching(self) -> bool:
@@ -104,7 +118,12 @@ class Workspace:
         finally:
             reader.close()
 
+    def start_schedule(self) -> None:
+        """Run the periodic jobs (the server); one-shot commands evaluate on demand."""
+        self.schedule.start()
+
     def close(self) -> None:
+        self.schedule.stop()
         if self._stitcher is not None:
             self._stitcher.stop()
         self.writer.stop()
@@ -114,6 +133,10 @@ class Workspace:
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
 def admin_token(settings: Settings) -> str:

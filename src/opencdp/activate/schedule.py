@@ -11,6 +11,8 @@ from datetime import datetime
 
 import duckdb
 
+from opencdp.activate.access import Access
+from opencdp.activate.errors import SyncInProgress
 from opencdp.activate.history import STALE_AFTER
 
 _DUE = """
@@ -33,3 +35,16 @@ def due_destinations(con: duckdb.DuckDBPyConnection, now: datetime) -> list[str]
     """Names of the destinations to sync at `now`, longest-waiting first."""
     rows = con.execute(_DUE, {"now": now, "stale": now - STALE_AFTER}).fetchall()
     return [row[0] for row in rows]
+
+
+def run_due_syncs(access: Access, now: datetime) -> dict[str, str]:
+    """Sync every destination that is due (the server's schedule); name → status."""
+    from opencdp.activate.sync import sync  # sync imports this module's neighbours
+
+    done = {}
+    for name in access.read(lambda con: due_destinations(con, now)):
+        try:
+            done[name] = str(sync(access, name, now=now)["status"])
+        except SyncInProgress:
+            done[name] = "running"
+    return done

@@ -12,19 +12,26 @@ from fastapi import Depends, FastAPI, Request
 from starlette.responses import Response
 
 from opencdp import __version__
+from opencdp.activate import DeadLetterNotFound, DestinationNotFound, SyncInProgress
 from opencdp.admin import Admin, NotFound
 from opencdp.api.auth import bearer_checker
 from opencdp.api.collect import collection_router
+from opencdp.api.computed_traits import computed_traits_router
+from opencdp.api.destinations import destinations_router
 from opencdp.api.errors import error_response, install_error_handlers
 from opencdp.api.events import events_router
 from opencdp.api.imports import imports_router
 from opencdp.api.profiles import profiles_router
 from opencdp.api.quality import quality_router
+from opencdp.api.segments import segments_router
 from opencdp.api.sources import sources_router
 from opencdp.collect.replay import ReplayError
 from opencdp.collect.sources import InvalidSourceSetting, SourceError, SourceNotFound
 from opencdp.config import Settings
 from opencdp.db.connection import fetch_one
+from opencdp.profiles.computed import ComputedTraitNotFound
+from opencdp.segments.errors import InvalidSegment
+from opencdp.segments.service import SegmentNotFound
 from opencdp.sources.databases import DatabaseSourceError
 from opencdp.sources.mapping import MappingError
 from opencdp.sources.readers import UnreadableFile
@@ -41,6 +48,7 @@ def create_app(settings: Settings) -> FastAPI:
         _write_server_file(settings)
         if settings.identity_stitching:
             workspace.start_stitching()
+        workspace.start_schedule()
         try:
             yield
         finally:
@@ -70,6 +78,9 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(imports_router(admin), dependencies=guard)
     app.include_router(quality_router(admin), dependencies=guard)
     app.include_router(profiles_router(admin), dependencies=guard)
+    app.include_router(segments_router(admin), dependencies=guard)
+    app.include_router(destinations_router(admin), dependencies=guard)
+    app.include_router(computed_traits_router(admin), dependencies=guard)
     return app
 
 
@@ -78,6 +89,12 @@ def _map_domain_errors(app: FastAPI) -> None:
         (SourceNotFound, 404, "not_found"),
         (InvalidSourceSetting, 400, "invalid_source_setting"),
         (NotFound, 404, "not_found"),
+        (SegmentNotFound, 404, "not_found"),
+        (DestinationNotFound, 404, "not_found"),
+        (DeadLetterNotFound, 404, "not_found"),
+        (ComputedTraitNotFound, 404, "not_found"),
+        (SyncInProgress, 409, "sync_in_progress"),
+        (InvalidSegment, 400, "invalid_segment"),
         (SourceError, 409, "conflict"),
         (MappingError, 400, "invalid_mapping"),
         (UnreadableFile, 400, "unreadable_file"),

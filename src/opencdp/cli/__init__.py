@@ -6,12 +6,15 @@ import click
 
 from opencdp import __version__
 from opencdp.cli.common import run_group
+from opencdp.cli.destinations import destinations
 from opencdp.cli.events import events, quarantine_group
 from opencdp.cli.imports import import_command, import_db, imports_group, mapping_group
 from opencdp.cli.profiles import identity, profiles
 from opencdp.cli.quality import quality
+from opencdp.cli.segments import segments
 from opencdp.cli.serve import demo, serve
 from opencdp.cli.sources import sources
+from opencdp.cli.traits import traits
 from opencdp.generate.command import generate
 
 
@@ -42,6 +45,9 @@ cli.add_command(generate)
 cli.add_command(quality)
 cli.add_command(profiles)
 cli.add_command(identity)
+cli.add_command(segments)
+cli.add_command(destinations)
+cli.add_command(traits)
 
 
 def main() -> None:

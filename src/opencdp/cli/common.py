@@ -7,19 +7,23 @@ from typing import Any
 
 import click
 
+from opencdp.activate import DeadLetterNotFound, DestinationNotFound
 from opencdp.admin import NotFound
 from opencdp.cli.backend import CommandError
 from opencdp.collect.replay import ReplayError
 from opencdp.collect.sources import SourceError
 from opencdp.config import ConfigError, Settings, load_settings
 from opencdp.db import DatabaseLocked
+from opencdp.profiles.computed import ComputedTraitNotFound
+from opencdp.segments.service import SegmentNotFound
 from opencdp.sources.databases import DatabaseSourceError
 from opencdp.sources.mapping import MappingError
 from opencdp.sources.readers import UnreadableFile
 
 _USER_ERRORS = (
     CommandError, SourceError, ReplayError, NotFound, ConfigError, MappingError, UnreadableFile,
-    DatabaseSourceError, ValueError,
+    DatabaseSourceError, SegmentNotFound, DestinationNotFound, DeadLetterNotFound,
+    ComputedTraitNotFound, ValueError,
 )  # fmt: skip
 
 

@@ -146,6 +146,7 @@ class ProfileChanges:
     through: int
     touched: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    survivors: list[str] = field(default_factory=list)  # profiles that absorbed another
     events: int = 0
     observed: int = 0  # observations identity resolution read before (set by the refresher)
 
@@ -173,6 +174,7 @@ def catch_up(con: duckdb.DuckDBPyConnection, through: int) -> ProfileChanges:
     params = {"after": after, "through": through}
     moved = _final_moves(con, after, through)
     changes.removed = sorted(moved)
+    changes.survivors = sorted(set(moved.values()))
     moves = pa.table(  # noqa: F841 (read by the SQL below)
         {"absorbed": list(moved), "survivor": list(moved.values())},
         schema=pa.schema([("absorbed", pa.string()), ("survivor", pa.string())]),
