@@ -49,10 +49,12 @@ FROM profiles
 # time within the last year; orders carry a total and a currency.
 EVENTS_SQL = """
 INSERT INTO profile_events
-SELECT 'prof_' || lpad(((hash(i) % $profiles) * (hash(i * 3) % 1000) // 1000)::VARCHAR, 8, '0'),
+SELECT *, md5_number_upper(profile_id) FROM (
+SELECT 'prof_' || lpad(((hash(i) % $profiles) * (hash(i * 3) % 1000) // 1000)::VARCHAR, 8, '0')
+         AS profile_id,
        i + 1, 'web', CASE WHEN name = 'Page Viewed' THEN 'page' ELSE 'track' END,
-       CASE WHEN name = 'Page Viewed' THEN NULL ELSE name END,
-       $now - to_seconds((hash(i * 7) % 31536000)::BIGINT),
+       CASE WHEN name = 'Page Viewed' THEN NULL ELSE name END AS event,
+       $now - to_seconds((hash(i * 7) % 31536000)::BIGINT) AS "timestamp",
        CASE WHEN name = 'Order Completed'
             THEN json_object('total', (hash(i * 11) % 20000) / 100.0, 'currency', 'THB',
                              'product', 'sku-' || (hash(i * 13) % 500))
@@ -60,7 +62,8 @@ SELECT 'prof_' || lpad(((hash(i) % $profiles) * (hash(i * 3) % 1000) // 1000)::V
             THEN json_object('product', 'sku-' || (hash(i * 13) % 500)) END,
        NULL, NULL
 FROM (SELECT i, CASE {cases} END AS name
-      FROM (SELECT i, (hash(i * 5) % 1000000) / 1000000.0 AS r FROM range($events) t(i)))
+      FROM (SELECT i, (hash(i * 5) % 1000000) / 1000000.0 AS r FROM range($events) t(i))))
+ORDER BY event, "timestamp"  -- as a rebuild stores it (opencdp.profiles.event_order)
 """
 
 

@@ -32,6 +32,7 @@ from opencdp.db.migrations import migrate
 from opencdp.profiles import materialize
 from opencdp.segments import service
 from opencdp.segments.parser import parse
+from opencdp.segments.realtime import evaluate_touched
 
 TYPICAL = ('country = "TH" and count("Order Completed", 30d) >= 2 and consent("email")'
            ' and plan in ["basic", "pro"]')  # fmt: skip
@@ -123,7 +124,7 @@ def main() -> None:
         )
         through = seq + batch
         changes, place_s = timed(lambda through=through: materialize.catch_up(con, through))
-        _, segment_s = timed(lambda changes=changes: service.evaluate_profiles(
+        _, segment_s = timed(lambda changes=changes: evaluate_touched(
             con, changes.touched, changes.removed, now=now))  # fmt: skip
         seq = through
         per_event = (place_s + segment_s) / batch * 1000

@@ -27,6 +27,7 @@ from opencdp.identity.resolver import IdentityResolver
 from opencdp.identity.stitcher import IdentityStitcher
 from opencdp.profiles.computed import register_builtins
 from opencdp.profiles.computed_listener import computed_listener, scheduled_expiry
+from opencdp.profiles.event_order import compact
 from opencdp.profiles.refresh import ProfileRefresher
 from opencdp.schedule import Scheduler
 from opencdp.segments.realtime import scheduled_evaluation, segment_listener
@@ -64,6 +65,7 @@ class Workspace:
         self.schedule = Scheduler(settings.schedule_seconds, [
             ("computed_traits", lambda: scheduled_expiry(self.write)),
             ("segments", lambda: scheduled_evaluation(self.write)),
+            ("event_order", lambda: self.write(compact)),
             ("destinations", lambda: run_due_syncs(Access(self.read, self.write), _now())),
         ])  # fmt: skip
         self._stitcher: IdentityStitcher | None = None

@@ -104,3 +104,26 @@ def test_rederive_gives_the_same_tables_as_catching_up(admin, tmp_path):
         assert again[part] == live[part], part
     admin.rebuild_identity()
     assert snapshot() == live
+
+
+def test_compaction_restores_event_order_without_changing_the_rows(admin):
+    from opencdp.profiles.event_order import compact
+
+    names = ["Signed In", "Order Completed", "Added to Cart"]
+    collect(admin, [{"type": "track", "userId": f"u{i % 3}", "event": names[i % 3],
+                     "timestamp": f"2026-01-{1 + i:02d}T00:00:00Z"} for i in range(9)])  # fmt: skip
+    admin.ws.profiles.catch_up()
+    admin.ws.profiles.rederive()  # a rebuild writes in order
+    ordered = 'SELECT event, "timestamp" FROM profile_events'
+    first = rows(admin, ordered)
+    assert len(first) == 9 and first == sorted(first)
+    collect(admin, [{"type": "track", "userId": "u1", "event": "Added to Cart",
+                     "timestamp": "2026-02-01T00:00:00Z"}])  # fmt: skip
+    admin.ws.profiles.catch_up()
+    appended = rows(admin, ordered)
+    assert appended != sorted(appended)  # the live event went to the end
+    before = sorted(rows(admin, "SELECT * FROM profile_events"))
+    assert admin.ws.write(lambda con: compact(con, min_share=0.5))["rewritten"] == 0
+    assert admin.ws.write(lambda con: compact(con, min_share=0.0))["rewritten"] == 10
+    assert rows(admin, ordered) == sorted(appended)
+    assert sorted(rows(admin, "SELECT * FROM profile_events")) == before

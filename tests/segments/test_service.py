@@ -169,3 +169,39 @@ def test_computed_traits_stay_current_and_segments_use_them(admin):
         "SELECT computed ->> 'orders_total', computed -> 'rfm' ->> 'segment' FROM profiles"
         " WHERE traits ->> 'email' = 'ann@x.com'").fetchone())  # fmt: skip
     assert float(computed[0]) == 120 and computed[1]
+
+
+def test_realtime_membership_equals_a_full_evaluation_after_every_commit(admin):
+    import random
+
+    rng = random.Random(5)
+    definitions = {
+        "thai": 'country = "TH"',
+        "two-orders": 'count("Order Completed", 30d) >= 2',
+        "lapsed": 'not did("Order Completed", 7d) and email exists',
+        "consented-buyers": 'consent("email") and did("Order Completed")',
+        "sum-big": 'sum("Order Completed", "total", 30d) > 60',
+    }
+    for name, where in definitions.items():
+        admin.create_segment(name, where)
+    users = [f"u{i}" for i in range(8)]
+    for _ in range(6):
+        batch = []
+        for _ in range(rng.randrange(1, 8)):
+            user = rng.choice(users)
+            if rng.random() < 0.4:
+                batch.append({"type": "identify", "userId": user, "traits": {
+                    "email": f"{user}@x.com", "country": rng.choice(["TH", "JP"]),
+                    "email_opt_in": rng.random() < 0.5}})  # fmt: skip
+            else:
+                batch.append({"type": "track", "userId": user, "event": "Order Completed",
+                              "properties": {"total": rng.randrange(5, 50)}})  # fmt: skip
+        if rng.random() < 0.3:  # two people turn out to be one
+            batch.append({"type": "alias", "userId": rng.choice(users),
+                          "previousId": rng.choice(users)})  # fmt: skip
+        collect(admin, batch)
+        admin.ws.profiles.catch_up()
+        for name in definitions:
+            live = {m["profile_id"] for m in admin.segment_members(name, limit=1000)["members"]}
+            full = set(admin.preview_segment(definitions[name], sample=1000)["sample"])
+            assert live == full, name

@@ -18,6 +18,7 @@ import duckdb
 import pyarrow as pa
 
 from opencdp.privacy.consent import ALIASES, STATEMENT_PATTERN
+from opencdp.profiles.event_order import EVENT_ORDER, SORTED, set_cursor
 
 STAGE = "profiles"
 
@@ -27,7 +28,7 @@ _PLACE_EVENTS = """
 INSERT INTO profile_events
 SELECT a.profile_id, e.seq, e.source_id, e.type, e.event, e."timestamp", e.properties,
        CASE WHEN e.type = 'identify' THEN e.traits END,
-       e.context -> '$.consent.categoryPreferences'
+       e.context -> '$.consent.categoryPreferences', md5_number_upper(a.profile_id)
 FROM events e JOIN (
   SELECT x.seq, arg_min(l.profile_id, x.pos) AS profile_id
   FROM (SELECT seq, unnest(identifiers) AS ident, generate_subscripts(identifiers, 1) AS pos
@@ -38,12 +39,13 @@ FROM events e JOIN (
   GROUP BY x.seq
 ) a ON a.seq = e.seq
 WHERE e.seq > $after AND e.seq <= $through
+{order}
 """
 
 # Profiles whose golden record may have changed: new events, new or changed records.
 _TOUCHED = """
 CREATE OR REPLACE TEMP TABLE _touched AS
-SELECT DISTINCT profile_id FROM (
+SELECT profile_id, md5_number_upper(profile_id) AS profile_key FROM (
   SELECT profile_id FROM profile_events WHERE seq > $after AND seq <= $through
   UNION ALL
   SELECT l.profile_id FROM source_records r JOIN identity_links l
@@ -52,7 +54,7 @@ SELECT DISTINCT profile_id FROM (
   WHERE r.seq > $after AND r.seq <= $through
   UNION ALL
   SELECT survivor FROM _moved
-)
+) GROUP BY profile_id
 """
 
 # The latest statement of each trait, from identify events and the profile's records.
@@ -66,7 +68,7 @@ WITH record_keys AS (
   WHERE l.identifier_type = 'source_record'
 ), stated AS (
   SELECT pe.profile_id, t.key AS trait, t.value AS value, pe."timestamp" AS stated_at
-  FROM profile_events pe SEMI JOIN _touched x ON x.profile_id = pe.profile_id,
+  FROM profile_events pe SEMI JOIN _touched x ON x.profile_key = pe.profile_key,
        json_each(pe.traits) t
   WHERE pe.traits IS NOT NULL
   UNION ALL
@@ -85,7 +87,7 @@ WITH golden AS (
   FROM _latest GROUP BY profile_id
 ), seen AS (
   SELECT pe.profile_id, min(pe."timestamp") AS first_seen, max(pe."timestamp") AS last_seen
-  FROM profile_events pe SEMI JOIN _touched t ON t.profile_id = pe.profile_id
+  FROM profile_events pe SEMI JOIN _touched t ON t.profile_key = pe.profile_key
   GROUP BY pe.profile_id
 )
 SELECT t.profile_id, g.traits, g.trait_times, s.first_seen, s.last_seen, now() AS updated_at
@@ -117,7 +119,7 @@ WITH stated AS (
   WHERE l.trait = 'consents' AND json_type(l.value) = 'OBJECT'
   UNION ALL
   SELECT pe.profile_id, lower(c.key), c.value, pe."timestamp", 'event'
-  FROM profile_events pe SEMI JOIN _touched t ON t.profile_id = pe.profile_id,
+  FROM profile_events pe SEMI JOIN _touched t ON t.profile_key = pe.profile_key,
        json_each(pe.consent) c
   WHERE pe.consent IS NOT NULL AND json_type(pe.consent) = 'OBJECT'
 ), decided AS (
@@ -151,8 +153,8 @@ class ProfileChanges:
     observed: int = 0  # observations identity resolution read before (set by the refresher)
 
 
-def cursor(con: duckdb.DuckDBPyConnection) -> int:
-    row = con.execute("SELECT seq FROM derived_cursors WHERE stage = ?", [STAGE]).fetchone()
+def cursor(con: duckdb.DuckDBPyConnection, stage: str = STAGE) -> int:
+    row = con.execute("SELECT seq FROM derived_cursors WHERE stage = ?", [stage]).fetchone()
     return int(row[0]) if row else 0
 
 
@@ -160,6 +162,7 @@ def reset(con: duckdb.DuckDBPyConnection) -> None:
     """Forget everything derived, so the next catch-up rebuilds from the whole log."""
     for table in ("profile_events", "profile_consents"):
         con.execute(f"DELETE FROM {table}")
+    con.execute("DELETE FROM derived_cursors WHERE stage = ?", [SORTED])
     # Profiles keep their rows until the catch-up rewrites them: computed values survive a
     # rebuild of identities; rows of profiles that no longer exist are removed below.
     con.execute("DELETE FROM derived_cursors WHERE stage = ?", [STAGE])
@@ -179,19 +182,25 @@ def catch_up(con: duckdb.DuckDBPyConnection, through: int) -> ProfileChanges:
         {"absorbed": list(moved), "survivor": list(moved.values())},
         schema=pa.schema([("absorbed", pa.string()), ("survivor", pa.string())]),
     )
-    con.execute("CREATE OR REPLACE TEMP TABLE _moved AS SELECT * FROM moves")
-    con.execute(
-        "UPDATE profile_events SET profile_id = m.survivor FROM _moved m"
-        " WHERE profile_events.profile_id = m.absorbed"
-    )
-    con.execute(_PLACE_EVENTS, params)
+    con.execute("CREATE OR REPLACE TEMP TABLE _moved AS SELECT *,"
+                " md5_number_upper(absorbed) AS absorbed_key FROM moves")  # fmt: skip
+    if moved:
+        con.execute(
+            "UPDATE profile_events SET profile_id = m.survivor,"
+            " profile_key = md5_number_upper(m.survivor) FROM _moved m"
+            " WHERE profile_events.profile_key = m.absorbed_key"
+        )
+    con.execute(_PLACE_EVENTS.format(order=EVENT_ORDER if after == 0 else ""), params)
+    if after == 0:
+        set_cursor(con, SORTED, through)
     changes.events = _count(con, "SELECT count(*) FROM profile_events WHERE seq > $after"
                                  " AND seq <= $through", params)  # fmt: skip
     con.execute(_TOUCHED, params)
     if after == 0:  # a rebuild: every linked profile, and none of the stale rows
         con.execute(
-            "INSERT INTO _touched SELECT DISTINCT profile_id FROM identity_links"
-            " EXCEPT SELECT profile_id FROM _touched"
+            "INSERT INTO _touched SELECT profile_id, md5_number_upper(profile_id) FROM"
+            " (SELECT DISTINCT profile_id FROM identity_links"
+            "  EXCEPT SELECT profile_id FROM _touched)"
         )
         con.execute(
             "DELETE FROM profiles p WHERE NOT EXISTS"
@@ -201,9 +210,7 @@ def catch_up(con: duckdb.DuckDBPyConnection, through: int) -> ProfileChanges:
     changes.touched = [r[0] for r in con.execute("SELECT profile_id FROM _fresh").fetchall()]
     con.execute("DELETE FROM profiles WHERE profile_id IN (SELECT absorbed FROM _moved)")
     con.execute("DELETE FROM profile_consents WHERE profile_id IN (SELECT absorbed FROM _moved)")
-    con.execute(
-        "INSERT OR REPLACE INTO derived_cursors (stage, seq) VALUES (?, ?)", [STAGE, through]
-    )
+    set_cursor(con, STAGE, through)
     for table in ("_moved", "_touched", "_latest", "_fresh"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
     return changes

@@ -37,14 +37,12 @@ def evaluate(
     *,
     now: datetime,
     reason: str = "evaluation",
-    restricted: bool = False,
 ) -> Transition:
-    """Apply the members `sql` selects (restricted: among the profiles in TOUCHED only)."""
+    """Apply the members `sql` selects: entries and exits against the stored members."""
     con.execute(f"CREATE OR REPLACE TEMP TABLE _members_now AS {sql}", params)
-    scope = f" AND profile_id IN (SELECT profile_id FROM {TOUCHED})" if restricted else ""
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _members_before AS SELECT profile_id FROM segment_members"
-        f" WHERE segment_id = $segment{scope}",
+        " WHERE segment_id = $segment",
         {"segment": segment_id},
     )
     at = {"segment": segment_id, "now": now, "reason": reason}
@@ -85,9 +83,11 @@ def evaluate(
 
 
 def set_touched(con: duckdb.DuckDBPyConnection, profile_ids: list[str]) -> None:
-    """The profiles the next restricted evaluations look at."""
+    """The profiles the next restricted evaluations look at (with their 64-bit keys)."""
     touched = pa.table({"profile_id": pa.array(profile_ids, pa.string())})  # noqa: F841
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {TOUCHED} AS SELECT * FROM touched")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {TOUCHED} AS"
+                " SELECT DISTINCT profile_id, md5_number_upper(profile_id) AS profile_key"
+                " FROM touched")  # fmt: skip
 
 
 def leave_all(
@@ -151,16 +151,18 @@ def evaluate_many(
     *,
     now: datetime,
     reason: str = "realtime",
-) -> int:
-    """Apply many segments' members among the TOUCHED profiles in one pass.
+    scope: str | None = TOUCHED,
+) -> dict[str, tuple[int, int]]:
+    """Apply many segments' members in one pass: among the profiles in `scope` (a table of
+    profile ids), or among every profile when `scope` is None.
 
-    `queries` are (segment_id, restricted SQL, parameters) with parameter names unique across
-    the list; one union query gives every (segment, profile) pair that holds now, and a
-    single difference against `segment_members` finds entries and exits, instead of a dozen
-    statements per segment. Returns the number of entries and exits.
+    `queries` are (segment_id, SQL, parameters) with parameter names unique across the list;
+    one union query gives every (segment, profile) pair that holds now, and a single
+    difference against `segment_members` finds entries and exits, instead of a dozen
+    statements per segment. Returns segment_id → (entered, exited) for segments that changed.
     """
     if not queries:
-        return 0
+        return {}
     params: dict[str, Any] = {}
     parts = []
     for i, (segment_id, sql, bound) in enumerate(queries):
@@ -169,10 +171,10 @@ def evaluate_many(
         parts.append(f"SELECT $segment_{i} AS segment_id, profile_id FROM ({sql})")
     con.execute("CREATE OR REPLACE TEMP TABLE _pairs_now AS " + " UNION ALL ".join(parts), params)
     ids = [q[0] for q in queries]
+    within = f" AND profile_id IN (SELECT profile_id FROM {scope})" if scope else ""
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _pairs_before AS SELECT segment_id, profile_id"
-        f" FROM segment_members WHERE profile_id IN (SELECT profile_id FROM {TOUCHED})"
-        " AND list_contains($ids, segment_id)",
+        f" FROM segment_members WHERE list_contains($ids, segment_id){within}",
         {"ids": ids},
     )
     con.execute("CREATE OR REPLACE TEMP TABLE _pairs_in AS"
@@ -198,7 +200,17 @@ def evaluate_many(
         " WHERE s.segment_id = d.segment_id",
         {"now": now},
     )
-    changed = _count(con, "_pairs_in") + _count(con, "_pairs_out")
+    changed = {
+        segment_id: (int(entered), int(exited))
+        for segment_id, entered, exited in con.execute(
+            "SELECT segment_id, count(*) FILTER (WHERE change = 'in'),"
+            " count(*) FILTER (WHERE change = 'out') FROM (SELECT segment_id, 'in' AS change"
+            " FROM _pairs_in UNION ALL SELECT segment_id, 'out' FROM _pairs_out) GROUP BY ALL"
+        ).fetchall()
+    }
+    if scope is None:
+        con.execute("UPDATE segments SET evaluated_at = $now WHERE list_contains($ids, segment_id)",
+                    {"now": now, "ids": ids})  # fmt: skip
     for table in ("_pairs_now", "_pairs_before", "_pairs_in", "_pairs_out"):
         con.execute(f"DROP TABLE {table}")
     return changed

@@ -1,9 +1,12 @@
 """Real-time membership: after profiles change, evaluate the real-time segments for them.
 
 The profile refresher calls this with the profiles whose events or records just arrived and
-those merged away; the evaluation is restricted to them, so its cost follows the traffic,
-not the number of profiles. Time-based conditions (windows that expire while nobody acts)
-are caught by the scheduled full evaluation.
+those merged away. Their rows are first copied out of every table a segment reads (events
+found by their integer profile key, one scan), then all real-time segments run as one union
+query over those small copies and one difference against the stored members records the
+entries and exits. The cost follows the traffic, not the number of profiles or segments.
+Time-based conditions (windows that expire while nobody acts) are caught by the scheduled
+full evaluation.
 """
 
 from __future__ import annotations
@@ -15,16 +18,52 @@ from typing import Any
 import duckdb
 
 from opencdp.profiles.materialize import ProfileChanges
-from opencdp.segments import service
+from opencdp.segments import membership, service
 
 Write = Callable[[Callable[[duckdb.DuckDBPyConnection], Any]], Any]
+
+_T = membership.TOUCHED
+# Each table a compiled segment reads → the touched profiles' rows of it.
+_SNAPSHOTS = {
+    "profile_events": "SELECT * FROM profile_events"
+                      f" WHERE profile_key IN (SELECT profile_key FROM {_T})",
+    **{table: f"SELECT * FROM {table} WHERE profile_id IN (SELECT profile_id FROM {_T})"
+       for table in ("profiles", "profile_consents", "identity_links", "profile_predictions",
+                     "segment_members")},
+}  # fmt: skip
+_COPIES = {table: f"_rt_{table}" for table in _SNAPSHOTS}
+
+
+def evaluate_touched(
+    con: duckdb.DuckDBPyConnection, touched: list[str], removed: list[str], *, now: datetime
+) -> int:
+    """Entries and exits of the touched profiles in every real-time segment (a count)."""
+    membership.leave_all(con, removed, now=now, reason="merged")
+    realtime = [s for s in service.in_dependency_order(service.list_segments(con))
+                if s["realtime"]]  # fmt: skip
+    if not touched or not realtime:
+        return 0
+    membership.set_touched(con, touched)
+    for table, select in _SNAPSHOTS.items():
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _rt_{table} AS {select}")
+    context = service.compile_context(con)
+    queries = []
+    for i, segment in enumerate(realtime):
+        sql, params = service.shareable_sql(segment["definition"], context, f"s{i}_", now,
+                                            _COPIES)  # fmt: skip
+        queries.append((segment["segment_id"], sql, params))
+    # Segments that use other segments see those segments' members as they were before this
+    # pass; the scheduled evaluation (in dependency order) settles any difference.
+    changed = membership.evaluate_many(con, queries, now=now)
+    for table in (_T, *(f"_rt_{t}" for t in _SNAPSHOTS)):
+        con.execute(f"DROP TABLE {table}")
+    return sum(entered + exited for entered, exited in changed.values())
 
 
 def segment_listener(write: Write) -> Callable[[ProfileChanges], None]:
     def on_profiles_changed(changes: ProfileChanges) -> None:
         now = datetime.now(UTC)
-        write(lambda con: service.evaluate_profiles(con, changes.touched, changes.removed,
-                                                    now=now))  # fmt: skip
+        write(lambda con: evaluate_touched(con, changes.touched, changes.removed, now=now))
 
     return on_profiles_changed
 

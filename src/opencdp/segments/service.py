@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 import duckdb
@@ -122,10 +123,11 @@ def preview(
     compiled = compile_tree(con, tree)
     sql = compiled.sql("duckdb")
     params = compiled.bind(now)
-    row = con.execute(f"SELECT count(*) FROM ({sql})", params).fetchone()
-    members = con.execute(f"SELECT profile_id FROM ({sql}) ORDER BY profile_id LIMIT {int(sample)}",
-                          params).fetchall()  # fmt: skip
-    return {"count": int(row[0]) if row else 0, "sample": [m[0] for m in members],
+    # One pass: the count and the first `sample` members (a top-n aggregate, no sort).
+    row = con.execute(f"SELECT count(*), min(profile_id, {max(int(sample), 1)}) FROM ({sql})",
+                      params).fetchone()  # fmt: skip
+    members = (row[1] or [])[: int(sample)] if row else []
+    return {"count": int(row[0]) if row else 0, "sample": list(members),
             "text": to_text(tree), "seconds": round(time.perf_counter() - started, 4)}  # fmt: skip
 
 
@@ -161,51 +163,83 @@ def evaluate_segment(
 def evaluate_all(
     con: duckdb.DuckDBPyConnection, *, now: datetime, realtime_only: bool = False
 ) -> list[membership.Transition]:
-    """Every segment, each after the segments it uses (the scheduled re-evaluation)."""
-    return [evaluate_segment(con, s["name"], now=now)
-            for s in in_dependency_order(list_segments(con))
-            if s["realtime"] or not realtime_only]  # fmt: skip
+    """Every segment, each after the segments it uses (the scheduled re-evaluation).
+
+    Segments of one dependency level are evaluated together as one union query and one
+    difference against the stored members (see `membership.evaluate_many`)."""
+    chosen = [s for s in list_segments(con) if s["realtime"] or not realtime_only]
+    done: list[membership.Transition] = []
+    context = compile_context(con)
+    for level in dependency_levels(chosen):
+        queries = []
+        for i, segment in enumerate(level):
+            sql, params = shareable_sql(segment["definition"], context, f"s{i}_", now)
+            queries.append((segment["segment_id"], sql, params))
+        changed = membership.evaluate_many(con, queries, now=now, reason="evaluation",
+                                           scope=None)  # fmt: skip
+        counts = dict(con.execute("SELECT segment_id, member_count FROM segments").fetchall())
+        done += [membership.Transition(s["segment_id"], *changed.get(s["segment_id"], (0, 0)),
+                                       counts[s["segment_id"]]) for s in level]  # fmt: skip
+    return done
 
 
-def evaluate_profiles(
-    con: duckdb.DuckDBPyConnection,
-    touched: list[str],
-    removed: list[str],
-    *,
+def dependency_levels(segments: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """Segments in levels: each level uses only segments of earlier levels."""
+    level_of: dict[str, int] = {}
+    names = {s["name"] for s in segments}
+    for segment in in_dependency_order(segments):
+        used = [level_of[u] for u in segment["uses"] if u in names]
+        level_of[segment["name"]] = 1 + max(used, default=-1)
+    levels: list[list[dict[str, Any]]] = [[] for _ in range(1 + max(level_of.values(), default=-1))]
+    for segment in in_dependency_order(segments):
+        levels[level_of[segment["name"]]].append(segment)
+    return levels
+
+
+Context = tuple[frozenset[str], tuple[tuple[str, str], ...]]  # computed names, segment ids
+
+
+def compile_context(con: duckdb.DuckDBPyConnection) -> Context:
+    """What compiling depends on besides the definition: computed traits and segments."""
+    computed = frozenset(r[0] for r in con.execute("SELECT name FROM computed_traits").fetchall())
+    segments = con.execute("SELECT name, segment_id FROM segments ORDER BY name").fetchall()
+    return computed, tuple((str(n), str(i)) for n, i in segments)
+
+
+def shareable_sql(
+    definition: Any,
+    context: Context,
+    prefix: str,
     now: datetime,
-) -> int:
-    """The real-time path: only the profiles whose events or records just arrived;
-    returns how many entries and exits it recorded."""
-    membership.leave_all(con, removed, now=now, reason="merged")
-    if not touched:
-        return 0
-    membership.set_touched(con, touched)
-    queries = []
-    for i, segment in enumerate(in_dependency_order(list_segments(con))):
-        if not segment["realtime"]:
-            continue
-        compiled = compile_tree(con, from_json(segment["definition"]),
-                                restrict_to=membership.TOUCHED)  # fmt: skip
-        sql, params = _renamed(compiled, f"s{i}_", now)
-        queries.append((segment["segment_id"], sql, params))
-    # Segments that use other segments see those segments' members as they were before this
-    # pass; the scheduled evaluation (in dependency order) settles any difference.
-    changed = membership.evaluate_many(con, queries, now=now)
-    con.execute(f"DROP TABLE {membership.TOUCHED}")
-    return changed
+    tables: Mapping[str, str] | None = None,
+) -> tuple[str, dict[str, Any]]:
+    """The segment's SQL with its parameters renamed by `prefix`, so that many segments can
+    share one query; `tables` reads other tables in place of the named ones. Compiled SQL is
+    cached, so re-evaluating fifty segments per commit does not re-run the compiler."""
+    key = orjson.dumps(definition, option=orjson.OPT_SORT_KEYS).decode()
+    sql, compiled = _shared(key, context, prefix, tuple(sorted((tables or {}).items())))
+    return sql, {f"{prefix}{name}": value for name, value in compiled.bind(now).items()}
 
 
-def _renamed(compiled: CompiledSegment, prefix: str, now: datetime) -> tuple[str, dict[str, Any]]:
-    """The segment's SQL with its parameters renamed, so several can share one query."""
-    bound = compiled.bind(now)
+@lru_cache(maxsize=2048)
+def _shared(
+    definition: str, context: Context, prefix: str, tables: tuple[tuple[str, str], ...]
+) -> tuple[str, CompiledSegment]:
+    computed, segments = context
+    compiled = compile_segment(from_json(orjson.loads(definition)), computed=computed,
+                               segments=dict(segments))  # fmt: skip
+    swap = dict(tables)
 
-    def rename(node: exp.Expression) -> exp.Expression:
-        if isinstance(node, exp.Placeholder) and node.this in bound:
+    def rewrite(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Placeholder):
             return exp.Placeholder(this=f"{prefix}{node.this}")
+        if isinstance(node, exp.Table) and node.name in swap and not node.args.get("db"):
+            alias = node.alias or node.name  # columns may be qualified by the table's name
+            return exp.Table(this=exp.to_identifier(swap[node.name]),
+                             alias=exp.TableAlias(this=exp.to_identifier(alias)))  # fmt: skip
         return node
 
-    sql = compiled.select.transform(rename).sql("duckdb")
-    return sql, {f"{prefix}{name}": value for name, value in bound.items()}
+    return compiled.select.transform(rewrite).sql("duckdb"), compiled
 
 
 def in_dependency_order(segments: list[dict[str, Any]]) -> list[dict[str, Any]]:
