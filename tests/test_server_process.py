@@ -62,6 +62,11 @@ def test_demo_starts_a_server_with_demo_data(tmp_path):
                            headers={"Authorization": f"Bearer {token}"}).json()
         assert counts["total"] > 100 and set(counts["by_type"]) == {
             "identify", "track", "page", "screen", "group", "alias"}
+        segments = {s["name"]: s for s in httpx.get(
+            f"{url}/v1/segments", headers={"Authorization": f"Bearer {token}"}).json()}
+        assert set(segments) == {"thai-customers", "buyers", "newsletter-buyers"}
+        assert 0 < segments["newsletter-buyers"]["member_count"] < segments["buyers"][
+            "member_count"]  # fmt: skip
     finally:
         proc.terminate()
         proc.wait(timeout=60)

@@ -56,7 +56,8 @@ def demo_messages(people: int = 30, seed: int = 7) -> list[dict[str, Any]]:
             add("alias", previousId=anonymous_id, userId=user_id)
             add("identify", userId=user_id, anonymousId=anonymous_id,
                 traits={"email": f"{first.lower()}.{last.lower()}{n}@example.com",
-                        "first_name": first, "last_name": last, "country": country})  # fmt: skip
+                        "first_name": first, "last_name": last, "country": country,
+                        "email_opt_in": rng.random() < 0.7})  # fmt: skip
             product_id, product, category, price = rng.choice(PRODUCTS)
             quantity = rng.randint(1, 3)
             add("track", userId=user_id, event="Order Completed",
@@ -67,3 +68,11 @@ def demo_messages(people: int = 30, seed: int = 7) -> list[dict[str, Any]]:
             add("screen", userId=user_id, name="Order Status")
             add("group", userId=user_id, groupId=f"household-{n // 3}")
     return messages
+
+
+# Segments a new user finds in the demo, one of each kind of condition.
+DEMO_SEGMENTS = {
+    "thai-customers": 'country = "TH"',
+    "buyers": 'did("Order Completed")',
+    "newsletter-buyers": 'consent("email") and in_segment("buyers")',
+}

@@ -7,11 +7,12 @@ import gc
 import click
 import orjson
 
+from opencdp.admin import Admin
 from opencdp.cli.common import data_dir_option, settings_from
 from opencdp.collect import sources as source_store
 from opencdp.collect.events import count_events
 from opencdp.config import Settings
-from opencdp.demo import demo_messages
+from opencdp.demo import DEMO_SEGMENTS, demo_messages
 from opencdp.logs import configure_logging
 from opencdp.workspace import Workspace, admin_token
 
@@ -68,6 +69,9 @@ def _seed_demo(settings: Settings) -> str:
                 body, authorization=None, content_encoding=None, type_hint=None, client_ip=None
             )
             workspace.collector.submit(ingest).result()
+            admin = Admin(workspace)
+            for name, where in DEMO_SEGMENTS.items():
+                admin.create_segment(name, where, description="demo")
         return source.write_key
 
 
@@ -90,6 +94,7 @@ def demo(ctx: click.Context, host: str | None, port: int | None, data_dir: str |
         f"  curl -u {write_key}: {url}/v1/track -H 'Content-Type: application/json' \\\n"
         f'       -d \'{{"userId": "user-0001", "event": "Signed Up"}}\'\n'
         f"See it: opencdp --data-dir {settings.data_dir} events recent\n"
+        f"Segments: opencdp --data-dir {settings.data_dir} segments list\n"
         f"Stop with Ctrl+C."
     )
     _run_server(settings)
