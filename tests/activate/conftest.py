@@ -71,4 +71,5 @@ def set_members(
 ) -> None:
     con.execute("DELETE FROM segment_members WHERE segment_id = ?", [segment])
     for profile_id in profile_ids:
-        con.execute("INSERT INTO segment_members VALUES (?, ?, ?)", [segment, profile_id, NOW])
+        con.execute("INSERT INTO segment_members (segment_id, profile_id, entered_at)"
+                    " VALUES (?, ?, ?)", [segment, profile_id, NOW])  # fmt: skip

@@ -83,7 +83,8 @@ def load(con: duckdb.DuckDBPyConnection, world: World) -> None:
         con.executemany("INSERT INTO profile_predictions VALUES (?, ?, ?, ?, ?)", world.predictions)
     rows = [(sid, pid, NOW) for sid, pids in world.members.items() for pid in pids]
     if rows:
-        con.executemany("INSERT INTO segment_members VALUES (?, ?, ?)", rows)
+        con.executemany("INSERT INTO segment_members (segment_id, profile_id, entered_at)"
+                        " VALUES (?, ?, ?)", rows)  # fmt: skip
 
 
 def members(con: duckdb.DuckDBPyConnection, segment: Node | str, *,

@@ -64,11 +64,11 @@ WITH record_keys AS (
   SELECT l.profile_id,
          md5_number_upper(split_part(l.identifier_value, ':', 1) || chr(0)
                           || l.identifier_value[strpos(l.identifier_value, ':') + 1:]) AS record_key
-  FROM identity_links l SEMI JOIN _touched t ON t.profile_id = l.profile_id
+  FROM {links} l SEMI JOIN _touched t ON t.profile_id = l.profile_id
   WHERE l.identifier_type = 'source_record'
 ), stated AS (
   SELECT pe.profile_id, t.key AS trait, t.value AS value, pe."timestamp" AS stated_at
-  FROM profile_events pe SEMI JOIN _touched x ON x.profile_key = pe.profile_key,
+  FROM {events} pe SEMI JOIN _touched x ON x.profile_key = pe.profile_key,
        json_each(pe.traits) t
   WHERE pe.traits IS NOT NULL
   UNION ALL
@@ -87,11 +87,11 @@ WITH golden AS (
   FROM _latest GROUP BY profile_id
 ), seen AS (
   SELECT pe.profile_id, min(pe."timestamp") AS first_seen, max(pe."timestamp") AS last_seen
-  FROM profile_events pe SEMI JOIN _touched t ON t.profile_key = pe.profile_key
+  FROM {events} pe SEMI JOIN _touched t ON t.profile_key = pe.profile_key
   GROUP BY pe.profile_id
 )
 SELECT t.profile_id, g.traits, g.trait_times, s.first_seen, s.last_seen, now() AS updated_at
-FROM _touched t SEMI JOIN identity_links l ON l.profile_id = t.profile_id
+FROM _touched t SEMI JOIN {links} l ON l.profile_id = t.profile_id
 LEFT JOIN golden g ON g.profile_id = t.profile_id
 LEFT JOIN seen s ON s.profile_id = t.profile_id
 """
@@ -119,7 +119,7 @@ WITH stated AS (
   WHERE l.trait = 'consents' AND json_type(l.value) = 'OBJECT'
   UNION ALL
   SELECT pe.profile_id, lower(c.key), c.value, pe."timestamp", 'event'
-  FROM profile_events pe SEMI JOIN _touched t ON t.profile_key = pe.profile_key,
+  FROM {{events}} pe SEMI JOIN _touched t ON t.profile_key = pe.profile_key,
        json_each(pe.consent) c
   WHERE pe.consent IS NOT NULL AND json_type(pe.consent) = 'OBJECT'
 ), decided AS (
@@ -206,7 +206,7 @@ def catch_up(con: duckdb.DuckDBPyConnection, through: int) -> ProfileChanges:
             "DELETE FROM profiles p WHERE NOT EXISTS"
             " (SELECT 1 FROM identity_links l WHERE l.profile_id = p.profile_id)"
         )
-    _rewrite_profiles(con)
+    _rewrite_profiles(con, everyone=after == 0)
     changes.touched = [r[0] for r in con.execute("SELECT profile_id FROM _fresh").fetchall()]
     con.execute("DELETE FROM profiles WHERE profile_id IN (SELECT absorbed FROM _moved)")
     con.execute("DELETE FROM profile_consents WHERE profile_id IN (SELECT absorbed FROM _moved)")
@@ -216,17 +216,27 @@ def catch_up(con: duckdb.DuckDBPyConnection, through: int) -> ProfileChanges:
     return changes
 
 
-def _rewrite_profiles(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(_LATEST_TRAITS)
-    con.execute(_PROFILE_ROWS)
+def _rewrite_profiles(con: duckdb.DuckDBPyConnection, *, everyone: bool) -> None:
+    """Rewrite the touched profiles. For a few of them, their events and links are copied out
+    once (found by integer key) instead of being searched for in every statement."""
+    tables = {"events": "profile_events", "links": "identity_links"}
+    if not everyone:
+        con.execute("CREATE OR REPLACE TEMP TABLE _touched_events AS SELECT * FROM profile_events"
+                    " WHERE profile_key IN (SELECT profile_key FROM _touched)")  # fmt: skip
+        con.execute("CREATE OR REPLACE TEMP TABLE _touched_links AS SELECT * FROM identity_links"
+                    " WHERE profile_id IN (SELECT profile_id FROM _touched)")  # fmt: skip
+        tables = {"events": "_touched_events", "links": "_touched_links"}
+    con.execute(_LATEST_TRAITS.format(**tables))
+    con.execute(_PROFILE_ROWS.format(**tables))
     for statement in _UPSERT_PROFILES:
         con.execute(statement)
     aliases = _ALIASES  # noqa: F841 (read by the SQL below)
     con.execute("CREATE OR REPLACE TEMP TABLE _aliases AS SELECT * FROM aliases")
     con.execute("DELETE FROM profile_consents WHERE profile_id IN (SELECT profile_id FROM _fresh)"
                 " AND origin IN ('trait', 'event')")  # fmt: skip
-    con.execute(_CONSENTS)
-    con.execute("DROP TABLE _aliases")
+    con.execute(_CONSENTS.format(**tables))
+    for table in ("_aliases", "_touched_events", "_touched_links"):
+        con.execute(f"DROP TABLE IF EXISTS {table}")
 
 
 def _final_moves(con: duckdb.DuckDBPyConnection, after: int, through: int) -> dict[str, str]:

@@ -67,7 +67,8 @@ def evaluate(
         {"segment": segment_id},
     )
     con.execute(
-        "INSERT INTO segment_members SELECT $segment, profile_id, $now FROM _entered",
+        "INSERT INTO segment_members SELECT $segment, profile_id, $now,"
+        " md5_number_upper(profile_id) FROM _entered",
         {"segment": segment_id, "now": now},
     )
     entered, exited = _count(con, "_entered"), _count(con, "_exited")
@@ -97,21 +98,27 @@ def leave_all(
     if not profile_ids:
         return 0
     gone = pa.table({"profile_id": pa.array(profile_ids, pa.string())})  # noqa: F841
-    con.execute("CREATE OR REPLACE TEMP TABLE _gone AS SELECT * FROM gone")
+    con.execute("CREATE OR REPLACE TEMP TABLE _gone AS SELECT profile_id,"
+                " md5_number_upper(profile_id) AS profile_key FROM gone")  # fmt: skip
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _left AS SELECT segment_id, profile_id FROM segment_members"
+        " WHERE profile_key IN (SELECT profile_key FROM _gone)"
+        " AND profile_id IN (SELECT profile_id FROM _gone)"
+    )
     con.execute(
         "INSERT INTO segment_history SELECT segment_id, profile_id, 'exited', $now, $reason"
-        " FROM segment_members WHERE profile_id IN (SELECT profile_id FROM _gone)",
+        " FROM _left",
         {"now": now, "reason": reason},
     )
-    row = con.execute(
-        "SELECT count(*) FROM segment_members WHERE profile_id IN (SELECT profile_id FROM _gone)"
-    ).fetchone()
-    con.execute("DELETE FROM segment_members WHERE profile_id IN (SELECT profile_id FROM _gone)")
+    row = con.execute("SELECT count(*) FROM _left").fetchone()
+    con.execute("DELETE FROM segment_members WHERE profile_key IN (SELECT profile_key FROM _gone)"
+                " AND profile_id IN (SELECT profile_id FROM _gone)")  # fmt: skip
     con.execute(
         "UPDATE segments s SET member_count = (SELECT count(*) FROM segment_members m"
         " WHERE m.segment_id = s.segment_id)"
     )
     con.execute("DROP TABLE _gone")
+    con.execute("DROP TABLE _left")
     return int(row[0]) if row else 0
 
 
@@ -152,14 +159,16 @@ def evaluate_many(
     now: datetime,
     reason: str = "realtime",
     scope: str | None = TOUCHED,
+    members: str = "segment_members",
 ) -> dict[str, tuple[int, int]]:
     """Apply many segments' members in one pass: among the profiles in `scope` (a table of
     profile ids), or among every profile when `scope` is None.
 
     `queries` are (segment_id, SQL, parameters) with parameter names unique across the list;
     one union query gives every (segment, profile) pair that holds now, and a single
-    difference against `segment_members` finds entries and exits, instead of a dozen
-    statements per segment. Returns segment_id → (entered, exited) for segments that changed.
+    difference against `segment_members` (or `members`, a copy of its rows for `scope`) finds
+    entries and exits, instead of a dozen statements per segment. Returns segment_id →
+    (entered, exited) for segments that changed.
     """
     if not queries:
         return {}
@@ -171,10 +180,10 @@ def evaluate_many(
         parts.append(f"SELECT $segment_{i} AS segment_id, profile_id FROM ({sql})")
     con.execute("CREATE OR REPLACE TEMP TABLE _pairs_now AS " + " UNION ALL ".join(parts), params)
     ids = [q[0] for q in queries]
-    within = f" AND profile_id IN (SELECT profile_id FROM {scope})" if scope else ""
+    within = f" AND profile_key IN (SELECT profile_key FROM {scope})" if scope else ""
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _pairs_before AS SELECT segment_id, profile_id"
-        f" FROM segment_members WHERE list_contains($ids, segment_id){within}",
+        f" FROM {members} WHERE list_contains($ids, segment_id){within}",
         {"ids": ids},
     )
     con.execute("CREATE OR REPLACE TEMP TABLE _pairs_in AS"
@@ -189,10 +198,11 @@ def evaluate_many(
     )
     con.execute(
         "DELETE FROM segment_members m USING _pairs_out o"
-        " WHERE m.segment_id = o.segment_id AND m.profile_id = o.profile_id"
+        " WHERE m.profile_key = md5_number_upper(o.profile_id)"
+        " AND m.segment_id = o.segment_id AND m.profile_id = o.profile_id"
     )
-    con.execute("INSERT INTO segment_members SELECT segment_id, profile_id, $now FROM _pairs_in",
-                {"now": now})  # fmt: skip
+    con.execute("INSERT INTO segment_members SELECT segment_id, profile_id, $now,"
+                " md5_number_upper(profile_id) FROM _pairs_in", {"now": now})  # fmt: skip
     con.execute(
         "UPDATE segments s SET member_count = s.member_count + d.delta, evaluated_at = $now"
         " FROM (SELECT segment_id, sum(delta) AS delta FROM (SELECT segment_id, 1 AS delta"

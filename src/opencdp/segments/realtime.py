@@ -25,11 +25,10 @@ Write = Callable[[Callable[[duckdb.DuckDBPyConnection], Any]], Any]
 _T = membership.TOUCHED
 # Each table a compiled segment reads → the touched profiles' rows of it.
 _SNAPSHOTS = {
-    "profile_events": "SELECT * FROM profile_events"
-                      f" WHERE profile_key IN (SELECT profile_key FROM {_T})",
+    **{table: f"SELECT * FROM {table} WHERE profile_key IN (SELECT profile_key FROM {_T})"
+       for table in ("profile_events", "segment_members")},
     **{table: f"SELECT * FROM {table} WHERE profile_id IN (SELECT profile_id FROM {_T})"
-       for table in ("profiles", "profile_consents", "identity_links", "profile_predictions",
-                     "segment_members")},
+       for table in ("profiles", "profile_consents", "identity_links", "profile_predictions")},
 }  # fmt: skip
 _COPIES = {table: f"_rt_{table}" for table in _SNAPSHOTS}
 
@@ -54,7 +53,7 @@ def evaluate_touched(
         queries.append((segment["segment_id"], sql, params))
     # Segments that use other segments see those segments' members as they were before this
     # pass; the scheduled evaluation (in dependency order) settles any difference.
-    changed = membership.evaluate_many(con, queries, now=now)
+    changed = membership.evaluate_many(con, queries, now=now, members="_rt_segment_members")
     for table in (_T, *(f"_rt_{t}" for t in _SNAPSHOTS)):
         con.execute(f"DROP TABLE {table}")
     return sum(entered + exited for entered, exited in changed.values())
