@@ -73,17 +73,50 @@ def timed(fn):  # type: ignore[no-untyped-def]
     return result, time.perf_counter() - started
 
 
+def realtime(con: duckdb.DuckDBPyConnection, profiles: int, last_seq: int, now: datetime) -> None:
+    """New events for existing people through the profile stage and all real-time segments."""
+    con.execute("INSERT OR REPLACE INTO derived_cursors VALUES ('profiles', ?)", [last_seq + 1])
+    seq = last_seq + 1
+    rng = random.Random(7)
+    for batch in (10, 10, 100, 1000):
+        users = [rng.randrange(profiles) for _ in range(batch)]
+        rows = [(seq + k + 1, f"u{u}") for k, u in enumerate(users)]
+        con.execute(
+            "INSERT INTO events (seq, source_id, message_id, message_key, type, user_id, event,"
+            " \"timestamp\", received_at, properties, identifiers)"
+            " SELECT s, 'web', 'rt-' || s, s, 'track', u, 'Order Completed', $now, $now,"
+            " json_object('total', 42), ['user_id:' || u]"
+            " FROM (SELECT unnest($s) AS s, unnest($u) AS u)",
+            {"s": [r[0] for r in rows], "u": [r[1] for r in rows], "now": now},
+        )
+        through = seq + batch
+        changes, place_s = timed(lambda through=through: materialize.catch_up(con, through))
+        _, segment_s = timed(lambda changes=changes: evaluate_touched(
+            con, changes.touched, changes.removed, now=now))  # fmt: skip
+        seq = through
+        per_event = (place_s + segment_s) / batch * 1000
+        print(f"real time, {batch} events: profiles {place_s * 1000:.0f} ms + 50 segments"
+              f" {segment_s * 1000:.0f} ms = {per_event:.2f} ms/event", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--profiles", type=int, default=1_000_000)
     parser.add_argument("--events", type=int, default=20_000_000)
     parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--realtime-on", type=Path,
+                        help="Only the real-time part, on the folder of an earlier run.")
     args = parser.parse_args()
     print(json.dumps({"machine": machine(), "profiles": args.profiles, "events": args.events}))
+    now = datetime.now(UTC)
+    if args.realtime_on:
+        con = duckdb.connect(str(args.realtime_on / "opencdp.duckdb"))
+        last = con.execute("SELECT max(seq) FROM profile_events").fetchone()[0]
+        realtime(con, args.profiles, last, now)
+        return
     work = Path(tempfile.mkdtemp(prefix="opencdp-bench-segments-"))
     con = duckdb.connect(str(work / "opencdp.duckdb"), config={"memory_limit": "4GB"})
     migrate(con)
-    now = datetime.now(UTC)
     _, seconds = timed(lambda: fill(con, args.profiles, args.events, now))
     print(f"population written in {seconds:.1f} s", flush=True)
 
@@ -106,30 +139,7 @@ def main() -> None:
     print(f"50 segments: created and first evaluated in {create_s:.1f} s;"
           f" evaluate_all {all_s:.1f} s", flush=True)
 
-    # 3. real time: new events for existing people through materialise + segment evaluation
-    con.execute("INSERT OR REPLACE INTO derived_cursors VALUES ('profiles', ?)",
-                [args.events + 1])  # fmt: skip
-    seq = args.events + 1
-    rng = random.Random(7)
-    for batch in (10, 100, 1000):
-        users = [rng.randrange(args.profiles) for _ in range(batch)]
-        rows = [(seq + k + 1, f"u{u}") for k, u in enumerate(users)]
-        con.execute(
-            "INSERT INTO events (seq, source_id, message_id, message_key, type, user_id, event,"
-            " \"timestamp\", received_at, properties, identifiers)"
-            " SELECT s, 'web', 'rt-' || s, s, 'track', u, 'Order Completed', $now, $now,"
-            " json_object('total', 42), ['user_id:' || u]"
-            " FROM (SELECT unnest($s) AS s, unnest($u) AS u)",
-            {"s": [r[0] for r in rows], "u": [r[1] for r in rows], "now": now},
-        )
-        through = seq + batch
-        changes, place_s = timed(lambda through=through: materialize.catch_up(con, through))
-        _, segment_s = timed(lambda changes=changes: evaluate_touched(
-            con, changes.touched, changes.removed, now=now))  # fmt: skip
-        seq = through
-        per_event = (place_s + segment_s) / batch * 1000
-        print(f"real time, {batch} events: profiles {place_s * 1000:.0f} ms + 50 segments"
-              f" {segment_s * 1000:.0f} ms = {per_event:.2f} ms/event", flush=True)
+    realtime(con, args.profiles, args.events, now)
 
     # 4. full syncs of a ~500,000-member audience, to a file and to PostgreSQL
     service.create_segment(con, "audience", parse('consent("email") and country != "GB"'),

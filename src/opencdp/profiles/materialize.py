@@ -25,7 +25,7 @@ STAGE = "profiles"
 # An event belongs to the profile of its first identifier that identity resolution linked
 # (an identifier a rule refused is not linked and so does not count).
 _PLACE_EVENTS = """
-INSERT INTO profile_events
+CREATE OR REPLACE TEMP TABLE _placed AS
 SELECT a.profile_id, e.seq, e.source_id, e.type, e.event, e."timestamp", e.properties,
        CASE WHEN e.type = 'identify' THEN e.traits END,
        e.context -> '$.consent.categoryPreferences', md5_number_upper(a.profile_id)
@@ -46,7 +46,7 @@ WHERE e.seq > $after AND e.seq <= $through
 _TOUCHED = """
 CREATE OR REPLACE TEMP TABLE _touched AS
 SELECT profile_id, md5_number_upper(profile_id) AS profile_key FROM (
-  SELECT profile_id FROM profile_events WHERE seq > $after AND seq <= $through
+  SELECT DISTINCT profile_id FROM _placed
   UNION ALL
   SELECT l.profile_id FROM source_records r JOIN identity_links l
     ON l.identifier_type = 'source_record'
@@ -191,10 +191,10 @@ def catch_up(con: duckdb.DuckDBPyConnection, through: int) -> ProfileChanges:
             " WHERE profile_events.profile_key = m.absorbed_key"
         )
     con.execute(_PLACE_EVENTS.format(order=EVENT_ORDER if after == 0 else ""), params)
+    con.execute("INSERT INTO profile_events SELECT * FROM _placed")
     if after == 0:
         set_cursor(con, SORTED, through)
-    changes.events = _count(con, "SELECT count(*) FROM profile_events WHERE seq > $after"
-                                 " AND seq <= $through", params)  # fmt: skip
+    changes.events = _count(con, "SELECT count(*) FROM _placed")
     con.execute(_TOUCHED, params)
     if after == 0:  # a rebuild: every linked profile, and none of the stale rows
         con.execute(
@@ -211,7 +211,7 @@ def catch_up(con: duckdb.DuckDBPyConnection, through: int) -> ProfileChanges:
     con.execute("DELETE FROM profiles WHERE profile_id IN (SELECT absorbed FROM _moved)")
     con.execute("DELETE FROM profile_consents WHERE profile_id IN (SELECT absorbed FROM _moved)")
     set_cursor(con, STAGE, through)
-    for table in ("_moved", "_touched", "_latest", "_fresh"):
+    for table in ("_placed", "_moved", "_touched", "_latest", "_fresh"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
     return changes
 
@@ -221,8 +221,13 @@ def _rewrite_profiles(con: duckdb.DuckDBPyConnection, *, everyone: bool) -> None
     once (found by integer key) instead of being searched for in every statement."""
     tables = {"events": "profile_events", "links": "identity_links"}
     if not everyone:
-        con.execute("CREATE OR REPLACE TEMP TABLE _touched_events AS SELECT * FROM profile_events"
-                    " WHERE profile_key IN (SELECT profile_key FROM _touched)")  # fmt: skip
+        # by integer key, without decoding 20M profile_id strings (the costly column)
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _touched_events AS SELECT t.profile_id, e.*"
+            " FROM (SELECT * EXCLUDE (profile_id) FROM profile_events"
+            "       WHERE profile_key IN (SELECT profile_key FROM _touched)) e"
+            " JOIN _touched t USING (profile_key)"
+        )
         con.execute("CREATE OR REPLACE TEMP TABLE _touched_links AS SELECT * FROM identity_links"
                     " WHERE profile_id IN (SELECT profile_id FROM _touched)")  # fmt: skip
         tables = {"events": "_touched_events", "links": "_touched_links"}
@@ -257,6 +262,6 @@ def _final_moves(con: duckdb.DuckDBPyConnection, after: int, through: int) -> di
     return final
 
 
-def _count(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, int]) -> int:
-    row = con.execute(sql, params).fetchone()
+def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+    row = con.execute(sql).fetchone()
     return int(row[0]) if row else 0
