@@ -18,7 +18,13 @@ import duckdb
 import pyarrow as pa
 
 from opencdp.privacy.consent import ALIASES, STATEMENT_PATTERN
-from opencdp.profiles.event_order import EVENT_ORDER, SORTED, set_cursor
+from opencdp.profiles.event_order import (
+    EVENT_ORDER,
+    SORTED,
+    copy_events_of,
+    order_by_profile,
+    set_cursor,
+)
 
 STAGE = "profiles"
 
@@ -160,7 +166,7 @@ def cursor(con: duckdb.DuckDBPyConnection, stage: str = STAGE) -> int:
 
 def reset(con: duckdb.DuckDBPyConnection) -> None:
     """Forget everything derived, so the next catch-up rebuilds from the whole log."""
-    for table in ("profile_events", "profile_consents"):
+    for table in ("profile_events", "profile_events_by_profile", "profile_consents"):
         con.execute(f"DELETE FROM {table}")
     con.execute("DELETE FROM derived_cursors WHERE stage = ?", [SORTED])
     # Profiles keep their rows until the catch-up rewrites them: computed values survive a
@@ -185,15 +191,14 @@ def catch_up(con: duckdb.DuckDBPyConnection, through: int) -> ProfileChanges:
     con.execute("CREATE OR REPLACE TEMP TABLE _moved AS SELECT *,"
                 " md5_number_upper(absorbed) AS absorbed_key FROM moves")  # fmt: skip
     if moved:
-        con.execute(
-            "UPDATE profile_events SET profile_id = m.survivor,"
-            " profile_key = md5_number_upper(m.survivor) FROM _moved m"
-            " WHERE profile_events.profile_key = m.absorbed_key"
-        )
+        for table in ("profile_events", "profile_events_by_profile"):
+            con.execute(
+                f"UPDATE {table} SET profile_id = m.survivor,"
+                " profile_key = md5_number_upper(m.survivor) FROM _moved m"
+                f" WHERE {table}.profile_key = m.absorbed_key"
+            )
     con.execute(_PLACE_EVENTS.format(order=EVENT_ORDER if after == 0 else ""), params)
     con.execute("INSERT INTO profile_events SELECT * FROM _placed")
-    if after == 0:
-        set_cursor(con, SORTED, through)
     changes.events = _count(con, "SELECT count(*) FROM _placed")
     con.execute(_TOUCHED, params)
     if after == 0:  # a rebuild: every linked profile, and none of the stale rows
@@ -206,6 +211,8 @@ def catch_up(con: duckdb.DuckDBPyConnection, through: int) -> ProfileChanges:
             "DELETE FROM profiles p WHERE NOT EXISTS"
             " (SELECT 1 FROM identity_links l WHERE l.profile_id = p.profile_id)"
         )
+    if after == 0:
+        order_by_profile(con, through)
     _rewrite_profiles(con, everyone=after == 0)
     changes.touched = [r[0] for r in con.execute("SELECT profile_id FROM _fresh").fetchall()]
     con.execute("DELETE FROM profiles WHERE profile_id IN (SELECT absorbed FROM _moved)")
@@ -221,13 +228,7 @@ def _rewrite_profiles(con: duckdb.DuckDBPyConnection, *, everyone: bool) -> None
     once (found by integer key) instead of being searched for in every statement."""
     tables = {"events": "profile_events", "links": "identity_links"}
     if not everyone:
-        # by integer key, without decoding 20M profile_id strings (the costly column)
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE _touched_events AS SELECT t.profile_id, e.*"
-            " FROM (SELECT * EXCLUDE (profile_id) FROM profile_events"
-            "       WHERE profile_key IN (SELECT profile_key FROM _touched)) e"
-            " JOIN _touched t USING (profile_key)"
-        )
+        copy_events_of(con, "_touched", "_touched_events")
         con.execute("CREATE OR REPLACE TEMP TABLE _touched_links AS SELECT * FROM identity_links"
                     " WHERE profile_id IN (SELECT profile_id FROM _touched)")  # fmt: skip
         tables = {"events": "_touched_events", "links": "_touched_links"}

@@ -17,6 +17,7 @@ from typing import Any
 
 import duckdb
 
+from opencdp.profiles.event_order import copy_events_of
 from opencdp.profiles.materialize import ProfileChanges
 from opencdp.segments import membership, service
 
@@ -24,17 +25,17 @@ Write = Callable[[Callable[[duckdb.DuckDBPyConnection], Any]], Any]
 
 _T = membership.TOUCHED
 # Each table a compiled segment reads → the touched profiles' rows of it.
-# Keyed tables are searched by integer key, without reading their profile_id strings (at 20M
-# rows in event order, decoding that one column costs more than the rest of the pass).
+# Memberships are searched by integer key, without reading their profile_id strings (at
+# millions of rows decoding that one column costs more than the rest of the pass); events
+# come from their profile-ordered copy (profiles.event_order).
 _SNAPSHOTS = {
-    **{table: f"SELECT t.profile_id, r.* FROM (SELECT * EXCLUDE (profile_id) FROM {table}"
-              f" WHERE profile_key IN (SELECT profile_key FROM {_T})) r JOIN {_T} t"
-              " USING (profile_key)"
-       for table in ("profile_events", "segment_members")},
+    "segment_members": "SELECT t.profile_id, r.* FROM (SELECT * EXCLUDE (profile_id)"
+                       f" FROM segment_members WHERE profile_key IN (SELECT profile_key FROM {_T}))"
+                       f" r JOIN {_T} t USING (profile_key)",
     **{table: f"SELECT * FROM {table} WHERE profile_id IN (SELECT profile_id FROM {_T})"
        for table in ("profiles", "profile_consents", "identity_links", "profile_predictions")},
 }  # fmt: skip
-_COPIES = {table: f"_rt_{table}" for table in _SNAPSHOTS}
+_COPIES = {table: f"_rt_{table}" for table in (*_SNAPSHOTS, "profile_events")}
 
 
 def evaluate_touched(
@@ -47,6 +48,7 @@ def evaluate_touched(
     if not touched or not realtime:
         return 0
     membership.set_touched(con, touched)
+    copy_events_of(con, _T, "_rt_profile_events")
     for table, select in _SNAPSHOTS.items():
         con.execute(f"CREATE OR REPLACE TEMP TABLE _rt_{table} AS {select}")
     context = service.compile_context(con)
@@ -58,7 +60,7 @@ def evaluate_touched(
     # Segments that use other segments see those segments' members as they were before this
     # pass; the scheduled evaluation (in dependency order) settles any difference.
     changed = membership.evaluate_many(con, queries, now=now, members="_rt_segment_members")
-    for table in (_T, *(f"_rt_{t}" for t in _SNAPSHOTS)):
+    for table in (_T, *_COPIES.values()):
         con.execute(f"DROP TABLE {table}")
     return sum(entered + exited for entered, exited in changed.values())
 
