@@ -26,11 +26,15 @@ from opencdp.db import Writer, WriterSaturated, open_database
 from opencdp.identity.resolver import IdentityResolver
 from opencdp.identity.stitcher import IdentityStitcher
 from opencdp.profiles.computed import register_builtins
-from opencdp.profiles.computed_listener import computed_listener, scheduled_expiry
+from opencdp.profiles.computed_listener import ComputedTraitsFollower
 from opencdp.profiles.event_order import compact
 from opencdp.profiles.refresh import ProfileRefresher
 from opencdp.schedule import Scheduler
-from opencdp.segments.realtime import scheduled_evaluation, segment_listener
+from opencdp.segments.realtime import (
+    profiles_listener,
+    scheduled_evaluation,
+    segment_listener,
+)
 from opencdp.sources.store import BatchToStore, SourceRecordStore, StoredCounts
 
 T = TypeVar("T")
@@ -61,9 +65,13 @@ class Workspace:
         self.source_records = SourceRecordStore(self.event_log.reserve)
         self.identity = IdentityResolver(self.read, self.write)
         self.profiles = ProfileRefresher(self.identity, self.write)
-        self.profiles.listeners += [computed_listener(self.write), segment_listener(self.write)]
+        self.computed_traits = ComputedTraitsFollower(
+            self.write, on_recomputed=profiles_listener(self.write)
+        )
+        self.profiles.listeners += [self.computed_traits.on_profiles_changed,
+                                    segment_listener(self.write)]  # fmt: skip
         self.schedule = Scheduler(settings.schedule_seconds, [
-            ("computed_traits", lambda: scheduled_expiry(self.write)),
+            ("computed_traits", self.computed_traits.scheduled),
             ("segments", lambda: scheduled_evaluation(self.write)),
             ("event_order", lambda: self.write(compact)),
             ("destinations", lambda: run_due_syncs(Access(self.read, self.write), _now())),

@@ -211,3 +211,19 @@ def test_realtime_membership_equals_a_full_evaluation_after_every_commit(admin):
             live = {m["profile_id"] for m in admin.segment_members(name, limit=1000)["members"]}
             full = set(admin.preview_segment(definitions[name], sample=1000)["sample"])
             assert live == full, name
+
+
+def test_traits_that_cannot_be_folded_settle_and_move_members(admin):
+    from opencdp.profiles.computed import define
+
+    ago = people(admin)
+    admin.ws.write(lambda con: define(con, "avg_order", {
+        "aggregate": "avg", "event": "Order Completed", "field": "order_amount"}))  # fmt: skip
+    admin.ws.profiles.rederive()
+    admin.create_segment("big-baskets", "avg_order >= 40")
+    assert member_emails(admin, "big-baskets") == ["ann@x.com", "bob@x.com"]  # 40, 59.5
+    collect(admin, [{"type": "track", "userId": "ann", "event": "Order Completed",
+                     "properties": {"total": 2}, "timestamp": ago(0)}])  # fmt: skip
+    admin.ws.profiles.catch_up()  # an average is not folded per commit ...
+    assert admin.ws.computed_traits.settle() == 1  # ... but settles for the touched profile
+    assert member_emails(admin, "big-baskets") == ["bob@x.com"]  # (30 + 50 + 2) / 3 < 40

@@ -73,6 +73,16 @@ def segment_listener(write: Write) -> Callable[[ProfileChanges], None]:
     return on_profiles_changed
 
 
+def profiles_listener(write: Write) -> Callable[[list[str]], None]:
+    """Evaluate the real-time segments for profiles whose computed traits changed."""
+
+    def on_recomputed(profile_ids: list[str]) -> None:
+        now = datetime.now(UTC)
+        write(lambda con: evaluate_touched(con, profile_ids, [], now=now))
+
+    return on_recomputed
+
+
 def scheduled_evaluation(write: Write) -> None:
     """Every segment again, for conditions time alone changes (a window moving past an event)."""
     now = datetime.now(UTC)

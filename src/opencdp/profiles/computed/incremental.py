@@ -46,9 +46,10 @@ _WINS = {"first": "u.k < (s.event_at, s.seq)", "last": "u.k > (s.event_at, s.seq
 
 
 def apply_events(con: duckdb.DuckDBPyConnection, rows: Iterable[Mapping[str, Any]], *,
-                 now: datetime) -> dict[str, Any]:  # fmt: skip
+                 now: datetime, recompute_rest: bool = True) -> dict[str, Any]:  # fmt: skip
     """Fold new events (profile_id, event, timestamp, properties; optional seq, source_id,
-    type) into the touched profiles' computed traits."""
+    type) into the touched profiles' computed traits. With `recompute_rest` false, traits
+    that cannot be folded are left for the caller to recompute later (in larger batches)."""
     started, now = time.perf_counter(), utc(now)
     traits = [(n, d) for n, d in load_definitions(con) if d.source == "events"]
     touched = _load(con, list(rows))
@@ -62,7 +63,7 @@ def apply_events(con: duckdb.DuckDBPyConnection, rows: Iterable[Mapping[str, Any
                 _fold(con, column, dict(folded)[column.name])
         writeback.write(con, {}, scope="values")
     rest = [n for n, d in traits if not d.incremental]
-    if rest and touched:
+    if rest and touched and recompute_rest:
         compute_for(con, touched, now=now, names=rest)
     return {"profiles": len(touched), "folded": len(folded), "recomputed": len(rest),
             "seconds": round(time.perf_counter() - started, 4)}  # fmt: skip
