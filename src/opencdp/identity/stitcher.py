@@ -24,7 +24,7 @@ class IdentityStitcher:
     """Runs `resolver.catch_up()` (identities, then the profiles derived from them)."""
 
     def __init__(
-        self, resolver: CatchesUp, batch_seconds: float = 0.2, share: float = 0.3
+        self, resolver: CatchesUp, batch_seconds: float = 0.2, share: float = 0.25
     ) -> None:
         self._resolver = resolver
         self._batch = batch_seconds

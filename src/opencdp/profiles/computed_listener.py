@@ -19,16 +19,16 @@ from typing import Any
 
 import duckdb
 
-from opencdp.profiles.computed import apply_events, compute_all, compute_for, expire_windows
+from opencdp.profiles.computed import (
+    apply_logged_events,
+    compute_all,
+    compute_for,
+    expire_windows,
+)
 from opencdp.profiles.computed.catalog import load_definitions
 from opencdp.profiles.materialize import ProfileChanges
 
 Write = Callable[[Callable[[duckdb.DuckDBPyConnection], Any]], Any]
-
-_NEW_EVENTS = (
-    "SELECT profile_id, seq, source_id, type, event, \"timestamp\", properties"
-    " FROM profile_events WHERE seq > ? AND seq <= ?"
-)
 
 
 class ComputedTraitsFollower:
@@ -86,12 +86,9 @@ def _fold_new_events(
     con: duckdb.DuckDBPyConnection, changes: ProfileChanges, now: datetime
 ) -> set[str]:
     """Fold the new events; returns the profiles they belong to."""
-    cursor = con.execute(_NEW_EVENTS, [changes.after, changes.through])
-    names = [d[0] for d in cursor.description or []]
-    rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-    if rows:
-        apply_events(con, rows, now=now, recompute_rest=False)
-    return {str(row["profile_id"]) for row in rows}
+    done = apply_logged_events(con, changes.after, changes.through, now=now,
+                               recompute_rest=False)  # fmt: skip
+    return set(done["touched"])
 
 
 def _recompute(con: duckdb.DuckDBPyConnection, profile_ids: list[str], now: datetime) -> None:

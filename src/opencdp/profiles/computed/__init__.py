@@ -19,13 +19,18 @@ from opencdp.profiles.computed.definition import (
     TraitDefinition,
     parse_definition,
 )
-from opencdp.profiles.computed.incremental import apply_events, expire_windows
+from opencdp.profiles.computed.incremental import (
+    apply_events,
+    apply_logged_events,
+    expire_windows,
+)
 
 __all__ = [
     "ComputedTraitNotFound",
     "InvalidComputedTrait",
     "TraitDefinition",
     "apply_events",
+    "apply_logged_events",
     "compute_all",
     "compute_for",
     "define",

@@ -50,9 +50,29 @@ def apply_events(con: duckdb.DuckDBPyConnection, rows: Iterable[Mapping[str, Any
     """Fold new events (profile_id, event, timestamp, properties; optional seq, source_id,
     type) into the touched profiles' computed traits. With `recompute_rest` false, traits
     that cannot be folded are left for the caller to recompute later (in larger batches)."""
-    started, now = time.perf_counter(), utc(now)
+    started = time.perf_counter()
+    return _apply(con, _load(con, list(rows)), now, recompute_rest, started)
+
+
+def apply_logged_events(con: duckdb.DuckDBPyConnection, after: int, through: int, *,
+                        now: datetime, recompute_rest: bool = True) -> dict[str, Any]:  # fmt: skip
+    """`apply_events` for the resolved events with `after < seq <= through`, read in SQL
+    (no round trip of the rows through Python); the result also lists the touched profiles."""
+    started = time.perf_counter()
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {NEW} AS SELECT profile_id, seq, source_id, type, event,"
+        ' "timestamp", properties FROM profile_events WHERE seq > ? AND seq <= ?',
+        [after, through],
+    )
+    touched = [r[0] for r in con.execute(f"SELECT DISTINCT profile_id FROM {NEW}").fetchall()]
+    result = _apply(con, sorted(touched), now, recompute_rest, started)
+    return {**result, "touched": touched}
+
+
+def _apply(con: duckdb.DuckDBPyConnection, touched: list[str], now: datetime,
+           recompute_rest: bool, started: float) -> dict[str, Any]:  # fmt: skip
+    now = utc(now)
     traits = [(n, d) for n, d in load_definitions(con) if d.source == "events"]
-    touched = _load(con, list(rows))
     folded = [(n, d) for n, d in traits if d.incremental]
     if folded and touched:
         writeback.start(con)
