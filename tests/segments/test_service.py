@@ -227,3 +227,16 @@ def test_traits_that_cannot_be_folded_settle_and_move_members(admin):
     admin.ws.profiles.catch_up()  # an average is not folded per commit ...
     assert admin.ws.computed_traits.settle() == 1  # ... but settles for the touched profile
     assert member_emails(admin, "big-baskets") == ["bob@x.com"]  # (30 + 50 + 2) / 3 < 40
+
+
+def test_the_360_view_shows_computed_traits_segments_and_consents(admin):
+    people(admin)
+    admin.ws.profiles.rederive()
+    admin.create_segment("thai", 'country = "TH"')
+    profile = admin.get_profile("user_id:ann")
+    assert [s["name"] for s in profile["segments"]] == ["thai"]
+    assert profile["consents"] == [{"purpose": "email_marketing", "granted": True,
+                                    "stated_at": profile["consents"][0]["stated_at"],
+                                    "origin": "trait"}]  # fmt: skip
+    assert profile["computed_traits"]["rfm"]["frequency"] == 2
+    assert profile["predictions"] == {}

@@ -2,8 +2,8 @@
 
 Everything is read from the identity tables, the event log and the imported records; the
 profile is derived, never stored, so it is always as current as identity resolution.
-Sections later stages fill (computed traits, segments, consents, predictions) are present
-and empty until those stages exist.
+Computed traits, segments, consents and prediction scores come from the tables those stages
+keep for every profile.
 """
 
 from __future__ import annotations
@@ -43,10 +43,39 @@ def profile_view(
         "traits": _traits(con, params),
         "timeline": _timeline(con, params, limit, before, event),
         "merges": _merges(con, profile_id),
-        "computed_traits": {},
-        "segments": [],
-        "consents": [],
-        "predictions": {},
+        **_derived(con, profile_id),
+    }
+
+
+def _derived(con: duckdb.DuckDBPyConnection, profile_id: str) -> dict[str, Any]:
+    """What later stages keep on the profile: computed traits, segments, consents, scores."""
+    row = con.execute("SELECT computed::VARCHAR FROM profiles WHERE profile_id = ?",
+                      [profile_id]).fetchone()  # fmt: skip
+    segments = con.execute(
+        "SELECT s.name, m.entered_at FROM segment_members m JOIN segments s USING (segment_id)"
+        " WHERE m.profile_key = md5_number_upper($p) AND m.profile_id = $p ORDER BY s.name",
+        {"p": profile_id},
+    ).fetchall()
+    consents = con.execute(
+        "SELECT purpose, granted, stated_at, origin FROM profile_consents WHERE profile_id = ?"
+        " ORDER BY purpose",
+        [profile_id],
+    ).fetchall()
+    scores = con.execute(
+        "SELECT prediction, arg_max(value, scored_at), arg_max(label, scored_at), max(scored_at)"
+        " FROM profile_predictions WHERE profile_id = ? GROUP BY prediction ORDER BY prediction",
+        [profile_id],
+    ).fetchall()
+    return {
+        "computed_traits": orjson.loads(row[0]) if row and row[0] else {},
+        "segments": [{"name": n, "entered_at": at.isoformat()} for n, at in segments],
+        "consents": [
+            {"purpose": p, "granted": g, "stated_at": at.isoformat() if at else None, "origin": o}
+            for p, g, at, o in consents
+        ],
+        "predictions": {
+            n: {"value": v, "label": la, "scored_at": at.isoformat()} for n, v, la, at in scores
+        },
     }
 
 
