@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
-import orjson
 import pytest
 
 from opencdp.admin import Admin, NotFound
+from tests.collecting import collect
 
 CRM_MAPPING = {
     "columns": {
@@ -34,15 +34,6 @@ def admin(workspace):
     admin.create_source("crm")
     admin.create_source("web", default_region="TH")
     return admin
-
-
-def collect(admin, messages):
-    source = admin.get_source("web")
-    body = orjson.dumps({"batch": messages, "writeKey": source["write_key"]})
-    _, ingest = admin.ws.collector.prepare(
-        body, authorization=None, content_encoding=None, type_hint=None, client_ip=None
-    )
-    admin.ws.collector.submit(ingest).result()
 
 
 def test_web_visitor_and_crm_contact_become_one_profile(admin, tmp_path):

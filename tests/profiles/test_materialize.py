@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import orjson
 import pytest
 
 from opencdp.admin import Admin
+from tests.collecting import collect
 
 
 @pytest.fixture
@@ -14,15 +14,6 @@ def admin(workspace):
     admin.create_source("web", default_region="TH")
     admin.create_source("crm")
     return admin
-
-
-def collect(admin, messages):
-    source = admin.get_source("web")
-    body = orjson.dumps({"batch": messages, "writeKey": source["write_key"]})
-    _, ingest = admin.ws.collector.prepare(
-        body, authorization=None, content_encoding=None, type_hint=None, client_ip=None
-    )
-    admin.ws.collector.submit(ingest).result()
 
 
 def rows(admin, sql, params=None):

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import orjson
 import pytest
 
 from opencdp.admin import Admin
 from opencdp.segments.errors import InvalidSegment, SegmentSyntaxError
 from opencdp.segments.service import SegmentNotFound
+from tests.collecting import collect
 
 
 @pytest.fixture
@@ -15,15 +15,6 @@ def admin(workspace):
     admin = Admin(workspace)
     admin.create_source("web", default_region="TH")
     return admin
-
-
-def collect(admin, messages):
-    source = admin.get_source("web")
-    body = orjson.dumps({"batch": messages, "writeKey": source["write_key"]})
-    _, ingest = admin.ws.collector.prepare(
-        body, authorization=None, content_encoding=None, type_hint=None, client_ip=None
-    )
-    admin.ws.collector.submit(ingest).result()
 
 
 def people(admin):
