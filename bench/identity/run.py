@@ -75,7 +75,7 @@ def ingest_events(admin: Admin, path: Path, batch_size: int = 500) -> tuple[int,
         )
         admin.ws.collector.submit(ingest).result()
         began = time.perf_counter()
-        observed += admin.ws.identity.catch_up().observed
+        observed += admin.ws.profiles.catch_up().observed
         stitching += time.perf_counter() - began
     return observed, stitching
 

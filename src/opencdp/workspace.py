@@ -87,7 +87,7 @@ class Workspace:
     def start_stitching(self) -> None:
         """Resolve identities in real time (the server); one-shot commands call `catch_up`."""
         if self._stitcher is None:
-            self._stitcher = IdentityStitcher(self.profiles)
+            self._stitcher = IdentityStitcher(self.profiles, busy=lambda: self.writer.pending > 0)
             self.writer.after_commit.append(self._stitcher.notify)
             self._stitcher.start()
             self._stitcher.notify()  # resolve what is already in the log

@@ -48,7 +48,7 @@ def test_web_visitor_and_crm_contact_become_one_profile(admin, tmp_path):
         {"type": "track", "userId": "u-1", "event": "Order Completed", "messageId": "e3",
          "properties": {"revenue": 42}},
     ])  # fmt: skip
-    admin.ws.identity.catch_up()
+    admin.ws.profiles.catch_up()
     profile = admin.get_profile("phone:+66812345678")
     kinds = {(i["type"], i["value"]) for i in profile["identifiers"]}
     assert {("customer_id", "c1"), ("email", "somchai@siam-mail.com"), ("phone", "+66812345678"),
@@ -89,7 +89,7 @@ def test_rebuild_gives_the_tables_the_incremental_path_wrote(admin, tmp_path):
     for i in range(5):
         collect(admin, [{"type": "identify", "userId": f"u{i}", "anonymousId": f"a{i % 3}",
                          "messageId": f"m{i}", "traits": {"email": "yuki@nihon-mail.jp"}}])
-        admin.ws.identity.catch_up()  # fmt: skip
+        admin.ws.profiles.catch_up()  # fmt: skip
 
     def tables(con):
         return [
@@ -122,7 +122,7 @@ def test_unmerge_splits_the_profile_and_a_rebuild_keeps_it_split(admin, tmp_path
         {"type": "identify", "userId": "u-7", "messageId": "wrong-link",
          "traits": {"email": "yuki@nihon-mail.jp"}},
     ])  # fmt: skip
-    admin.ws.identity.catch_up()
+    admin.ws.profiles.catch_up()
     merged = admin.get_profile("u-7")
     (merge,) = merged["merges"]
     seq = merge["origin"].removeprefix("event:")
@@ -144,7 +144,7 @@ def test_a_refusal_is_recorded_once_however_often_it_repeats(admin):
         collect(admin, [{"type": "track", "userId": f"k{i}", "event": "Checked In",
                          "messageId": f"r{round_}-{i}", "context": {"device": {"id": "kiosk"}}}
                         for i in range(30)])  # fmt: skip
-        admin.ws.identity.catch_up()
+        admin.ws.profiles.catch_up()
         return admin.ws.read(
             lambda con: con.execute("SELECT count(*) FROM identity_violations").fetchall()[0][0]
         )
@@ -172,7 +172,7 @@ def test_merge_history_follows_profiles_absorbed_by_absorbed_profiles(admin):
         {"type": "alias", "anonymousId": "chain-1", "previousId": "chain-2",
          "messageId": "link-1-2"},
     ])  # fmt: skip
-    admin.ws.identity.catch_up()
+    admin.ws.profiles.catch_up()
     merges = admin.get_profile("chain-3")["merges"]
     assert len(merges) == 2
     assert merges[0]["survivor"] == merges[1]["absorbed"], "the second merge took in the first's"

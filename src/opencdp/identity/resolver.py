@@ -24,6 +24,7 @@ from opencdp.identity.rules import IdentityRules
 
 Read = Callable[[Callable[[duckdb.DuckDBPyConnection], Any]], Any]
 Write = Callable[[Callable[[duckdb.DuckDBPyConnection], None]], None]
+Follow = Callable[[duckdb.DuckDBPyConnection, int], object]
 READ_WINDOW = 250_000  # seqs read per query while catching up
 _LINKS = pa.schema([("identifier_type", pa.string()), ("identifier_value", pa.string()),
                     ("profile_id", pa.string())])  # fmt: skip
@@ -57,16 +58,31 @@ class IdentityResolver:
         with self._lock:
             return self._rebuild()
 
-    def catch_up(self) -> Changes:
-        """Observe what was committed since the last call and write the changes."""
+    def catch_up(self, then: Follow | None = None) -> Changes:
+        """Observe what was committed since the last call and write the changes.
+
+        `then(con, resolved_through)` runs in the same transaction, after the links are
+        written, so what is derived from the links (the profile tables) is never seen by a
+        reader without them, nor they without it."""
         with self._lock:
             if self._graph is None:
-                return Changes(observed=self._rebuild())
+                changes = Changes(observed=self._rebuild())
+                if then is not None:
+                    through = self.resolved_through
+                    self._write(lambda con: _follow(then, con, through))
+                return changes
             changes = self._observe(self._graph)
             changes.violations = first_violations(changes.violations, self._seen)
-            if changes.profiles or changes.violations:
-                graph = self._graph
-                self._write(lambda con: _write_changes(con, graph, changes))
+            graph, through = self._graph, self.resolved_through
+
+            def write(con: duckdb.DuckDBPyConnection) -> None:
+                if changes.profiles or changes.violations:
+                    _write_changes(con, graph, changes)
+                if then is not None:
+                    then(con, through)
+
+            if changes.profiles or changes.violations or then is not None:
+                self._write(write)
             return changes
 
     def unmerge(self, origin: str) -> int:
@@ -124,6 +140,10 @@ class IdentityResolver:
     @property
     def graph(self) -> IdentityGraph | None:
         return self._graph
+
+
+def _follow(then: Follow, con: duckdb.DuckDBPyConnection, through: int) -> None:
+    then(con, through)
 
 
 def _window(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from typing import Protocol
 
 log = logging.getLogger(__name__)
@@ -24,15 +25,21 @@ class IdentityStitcher:
     """Runs `resolver.catch_up()` (identities, then the profiles derived from them)."""
 
     def __init__(
-        self, resolver: CatchesUp, batch_seconds: float = 0.2, share: float = 0.25
+        self,
+        resolver: CatchesUp,
+        batch_seconds: float = 0.2,
+        share: float = 0.25,
+        busy: Callable[[], bool] = lambda: True,
     ) -> None:
         self._resolver = resolver
         self._batch = batch_seconds
         # A pass runs derived work (identity, profiles, computed traits, segments) in the
-        # single writer; after a pass of d seconds the stitcher rests d·(1-share)/share, so
-        # under load that work takes at most `share` of the writer and collection keeps the
-        # rest. Batches grow instead, which is where the per-event cost is lowest.
+        # single writer; while collection waits for it (`busy`), the stitcher rests
+        # d·(1-share)/share after a pass of d seconds, so that work takes at most `share` of
+        # the writer and batches grow instead, where the per-event cost is lowest. When
+        # nothing waits, it does not rest: profiles stay current within the batch interval.
         self._rest_factor = (1 - share) / share
+        self._busy = busy
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="opencdp-identity", daemon=True)
@@ -62,5 +69,5 @@ class IdentityStitcher:
             except Exception:  # keep stitching; the next commit retries from the same seq
                 log.exception("identity stitching failed")
             rest = (time.perf_counter() - started) * self._rest_factor - self._batch
-            if rest > 0 and self._stop.wait(rest):
+            if rest > 0 and self._busy() and self._stop.wait(rest):
                 return

@@ -31,10 +31,15 @@ class ProfileRefresher:
         self.listeners: list[Listener] = []
 
     def catch_up(self) -> ProfileChanges:
-        """Resolve what was committed, then bring profiles and their listeners up to it."""
-        observed = self.identity.catch_up().observed
-        changes = self._follow()
+        """Resolve what was committed and bring the profile tables up to it in the same
+        transaction; then tell the listeners."""
+        done: list[ProfileChanges] = []
+        observed = self.identity.catch_up(
+            then=lambda con, through: done.append(materialize.catch_up(con, through))
+        ).observed
+        changes = done[0]
         changes.observed = observed
+        self._notify(changes)
         return changes
 
     def rebuild(self) -> int:
@@ -56,7 +61,10 @@ class ProfileRefresher:
     def _follow(self) -> ProfileChanges:
         through = self.identity.resolved_through
         changes: ProfileChanges = self._write(lambda con: materialize.catch_up(con, through))
+        self._notify(changes)
+        return changes
+
+    def _notify(self, changes: ProfileChanges) -> None:
         if changes.touched or changes.removed:
             for listener in self.listeners:
                 listener(changes)
-        return changes

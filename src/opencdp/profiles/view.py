@@ -14,12 +14,19 @@ import duckdb
 import orjson
 
 from opencdp.keys import stable_key
+from opencdp.profiles.event_order import sorted_through
 
-# An event belongs to the profile when it carries one of the profile's identifiers (listed at
-# ingestion); a record when its own `source_record` identifier is on the profile — both plain
-# list lookups, no JSON parsed.
-_MATCHING_EVENTS = "list_has_any(e.identifiers, $keys)"
+# An event belongs to the profile it was placed on (`profile_events`, read from its
+# profile-ordered copy by key: a few row groups, not the whole log); a record when its own
+# `source_record` identifier is on the profile.
 _MATCHING_RECORDS = "list_contains($records, r.record_key)"
+_OWN_EVENTS = """
+SELECT seq, type, event, "timestamp", source_id, traits FROM (
+  SELECT * FROM profile_events_by_profile WHERE profile_key = md5_number_upper($profile)
+  UNION ALL
+  SELECT * FROM profile_events WHERE seq > $sorted AND profile_key = md5_number_upper($profile)
+) WHERE profile_id = $profile
+"""
 
 
 def profile_view(
@@ -37,11 +44,12 @@ def profile_view(
         [profile_id],
     ).fetchall()
     params = _identifier_params(identifiers)
+    own = {"profile": profile_id, "sorted": sorted_through(con)}
     return {
         "profile_id": profile_id,
         "identifiers": [{"type": t, "value": v} for t, v in identifiers],
-        "traits": _traits(con, params),
-        "timeline": _timeline(con, params, limit, before, event),
+        "traits": _traits(con, params, own),
+        "timeline": _timeline(con, params, own, limit, before, event),
         "merges": _merges(con, profile_id),
         **_derived(con, profile_id),
     }
@@ -82,18 +90,19 @@ def _derived(con: duckdb.DuckDBPyConnection, profile_id: str) -> dict[str, Any]:
 def _identifier_params(identifiers: list[tuple[str, str]]) -> dict[str, list[Any]]:
     records = [value.partition(":") for t, value in identifiers if t == "source_record"]
     return {
-        "keys": [f"{t}:{v}" for t, v in identifiers if t != "source_record"],
         "records": [stable_key(source_id, record_id) for source_id, _, record_id in records],
     }
 
 
-def _traits(con: duckdb.DuckDBPyConnection, params: dict[str, list[Any]]) -> dict[str, Any]:
+def _traits(
+    con: duckdb.DuckDBPyConnection, params: dict[str, list[Any]], own: dict[str, Any]
+) -> dict[str, Any]:
     """Golden record, most recent value wins; each value says where and when it came from."""
     rows = con.execute(
-        "WITH candidates AS ("
+        f"WITH own AS ({_OWN_EVENTS}), candidates AS ("
         "  SELECT t.key AS trait, t.value AS value, e.\"timestamp\" AS seen_at, e.source_id,"
-        "         'event' AS origin, e.message_id AS origin_id"
-        f"  FROM events e, json_each(e.traits) t WHERE e.type = 'identify' AND {_MATCHING_EVENTS}"
+        "         'event' AS origin, e.seq::VARCHAR AS origin_id"
+        "  FROM own e, json_each(e.traits) t WHERE e.type = 'identify' AND e.traits IS NOT NULL"
         "  UNION ALL"
         "  SELECT t.key, t.value, r.updated_at, r.source_id, 'record', r.record_id"
         f"  FROM source_records r, json_each(r.traits) t WHERE {_MATCHING_RECORDS}"
@@ -102,15 +111,16 @@ def _traits(con: duckdb.DuckDBPyConnection, params: dict[str, list[Any]]) -> dic
         "  arg_max(source_id, seen_at), arg_max(origin, seen_at), arg_max(origin_id, seen_at),"
         "  count(DISTINCT value::VARCHAR)"
         " FROM candidates GROUP BY trait ORDER BY trait",
-        params,
+        {**own, "records": params["records"]},
     ).fetchall()
+    message_ids = _message_ids(con, [int(r[5]) for r in rows if r[4] == "event"])
     return {
         trait: {
             "value": orjson.loads(value),
             "rule": "most_recent",
             "source_id": source_id,
             "origin": origin,
-            "origin_id": origin_id,
+            "origin_id": message_ids.get(origin_id, origin_id) if origin == "event" else origin_id,
             "at": at.isoformat(),
             "distinct_values": distinct,
         }
@@ -118,19 +128,35 @@ def _traits(con: duckdb.DuckDBPyConnection, params: dict[str, list[Any]]) -> dic
     }
 
 
+def _message_ids(con: duckdb.DuckDBPyConnection, seqs: list[int]) -> dict[str, str]:
+    """messageId of each event seq (a literal list of our own integers: the log is stored in
+    seq order, so DuckDB reads only the row groups that hold them)."""
+    if not seqs:
+        return {}
+    listed = ", ".join(str(int(seq)) for seq in sorted(set(seqs)))
+    rows = con.execute(f"SELECT seq, message_id FROM events WHERE seq IN ({listed})").fetchall()
+    return {str(seq): message_id for seq, message_id in rows}
+
+
 def _timeline(
     con: duckdb.DuckDBPyConnection,
     params: dict[str, list[Any]],
+    own: dict[str, Any],
     limit: int,
     before: int | None,
     event: str | None,
 ) -> dict[str, Any]:
+    page = {"event": event, "before": before, "limit": limit + 1}
+    seqs = [r[0] for r in con.execute(
+        f"SELECT seq FROM ({_OWN_EVENTS}) WHERE ($event::VARCHAR IS NULL OR event = $event"
+        " OR type = $event) AND ($before::BIGINT IS NULL OR seq < $before)"
+        " ORDER BY seq DESC LIMIT $limit", {**own, **page}).fetchall()]  # fmt: skip
+    listed = ", ".join(str(int(seq)) for seq in seqs) or "NULL"
     rows = con.execute(
         "SELECT * FROM ("
         "  SELECT e.seq, 'event' AS kind, e.source_id, e.type, e.event, e.name,"
         "         e.\"timestamp\" AS seen_at, e.properties::VARCHAR AS data"
-        f"  FROM events e WHERE {_MATCHING_EVENTS}"
-        "    AND ($event::VARCHAR IS NULL OR e.event = $event OR e.type = $event)"
+        f"  FROM events e WHERE e.seq IN ({listed})"
         "  UNION ALL"
         "  SELECT r.seq, 'record', r.source_id, 'record', NULL, r.record_id, r.updated_at,"
         "         r.traits::VARCHAR"
@@ -138,7 +164,7 @@ def _timeline(
         "    AND ($event::VARCHAR IS NULL OR $event = 'record')"
         ") WHERE ($before::BIGINT IS NULL OR seq < $before)"
         " ORDER BY seq DESC LIMIT $limit",
-        {**params, "event": event, "before": before, "limit": limit + 1},
+        {"records": params["records"], **page},
     ).fetchall()
     items = [
         {"seq": seq, "kind": kind, "source_id": source_id, "type": kind_type, "event": name_e,
