@@ -43,7 +43,7 @@ class DestinationAdmin:
 
     def sync_destination(self, name: str, mode: str = "incremental") -> dict[str, Any]:
         if not self.ws.stitching:
-            self.ws.profiles.catch_up()  # a one-shot command sends what the log says now
+            self.ws.bring_current()  # a one-shot command sends what the log says now
         return activate.sync(activate.Access(self.ws.read, self.ws.write), name, mode=mode)
 
     def destination_history(self, name: str, limit: int = 100) -> list[dict[str, Any]]:

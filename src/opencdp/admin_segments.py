@@ -24,7 +24,7 @@ class SegmentAdmin:
 
     def _current(self) -> None:
         if not self.ws.stitching:  # the server's stitcher keeps profiles current itself
-            self.ws.profiles.catch_up()
+            self.ws.bring_current()
 
     def create_segment(
         self,

@@ -6,6 +6,7 @@ server runs. Both then use the same services, so behaviour never depends on whic
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import time
@@ -38,6 +39,7 @@ from opencdp.segments.realtime import (
 from opencdp.sources.store import BatchToStore, SourceRecordStore, StoredCounts
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 class Workspace:
@@ -70,10 +72,12 @@ class Workspace:
         )
         self.profiles.listeners += [self.computed_traits.on_profiles_changed,
                                     segment_listener(self.write)]  # fmt: skip
+        traits = self.computed_traits
         self.schedule = Scheduler(settings.schedule_seconds, [
-            ("computed_traits", self.computed_traits.scheduled),
-            ("segments", lambda: scheduled_evaluation(self.write)),
-            ("event_order", lambda: self.write(compact)),
+            ("computed_traits", lambda: self.profiles.exclusive(traits.scheduled)),
+            ("segments", lambda: self.profiles.exclusive(
+                lambda: scheduled_evaluation(self.write))),
+            ("event_order", lambda: self.profiles.exclusive(lambda: self.write(compact))),
             ("destinations", lambda: run_due_syncs(Access(self.read, self.write), _now())),
         ])  # fmt: skip
         self._stitcher: IdentityStitcher | None = None
@@ -128,6 +132,11 @@ class Workspace:
         finally:
             reader.close()
 
+    def bring_current(self) -> None:
+        """Everything derived up to the last commit, now (one-shot commands, before they
+        answer; the server's stitcher does this continuously)."""
+        self.profiles.exclusive(lambda: (self.profiles.catch_up(), self.computed_traits.settle()))
+
     def start_schedule(self) -> None:
         """Run the periodic jobs (the server); one-shot commands evaluate on demand."""
         self.schedule.start()
@@ -136,6 +145,11 @@ class Workspace:
         self.schedule.stop()
         if self._stitcher is not None:
             self._stitcher.stop()
+            self._stitcher = None
+        try:  # traits recomputed in batches must not be left stale by a restart
+            self.profiles.exclusive(self.computed_traits.settle)
+        except Exception:
+            log.exception("settling computed traits at close failed")
         self.writer.stop()
 
     def __enter__(self) -> Workspace:

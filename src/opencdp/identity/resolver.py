@@ -58,32 +58,42 @@ class IdentityResolver:
         with self._lock:
             return self._rebuild()
 
-    def catch_up(self, then: Follow | None = None) -> Changes:
+    def catch_up(self, then: Follow | None = None, *, always: bool = False) -> Changes:
         """Observe what was committed since the last call and write the changes.
 
         `then(con, resolved_through)` runs in the same transaction, after the links are
         written, so what is derived from the links (the profile tables) is never seen by a
-        reader without them, nor they without it."""
+        reader without them, nor they without it. It runs when something new was observed
+        (or `always`). If the write fails, the in-memory graph is dropped and the next call
+        rebuilds it from the log, so a failed window is never skipped."""
         with self._lock:
             if self._graph is None:
                 changes = Changes(observed=self._rebuild())
                 if then is not None:
                     through = self.resolved_through
-                    self._write(lambda con: _follow(then, con, through))
+                    self._guarded(lambda con: _follow(then, con, through))
                 return changes
             changes = self._observe(self._graph)
             changes.violations = first_violations(changes.violations, self._seen)
             graph, through = self._graph, self.resolved_through
+            follow = then is not None and (always or changes.observed > 0)
 
             def write(con: duckdb.DuckDBPyConnection) -> None:
                 if changes.profiles or changes.violations:
                     _write_changes(con, graph, changes)
-                if then is not None:
+                if follow and then is not None:
                     then(con, through)
 
-            if changes.profiles or changes.violations or then is not None:
-                self._write(write)
+            if changes.profiles or changes.violations or follow:
+                self._guarded(write)
             return changes
+
+    def _guarded(self, write: Callable[[duckdb.DuckDBPyConnection], None]) -> None:
+        try:
+            self._write(write)
+        except Exception:
+            self._graph = None  # observed but not stored: replay from the log next time
+            raise
 
     def unmerge(self, origin: str) -> int:
         """Undo every merge `origin` caused, for good: it links nothing from now on.

@@ -52,7 +52,12 @@ class ComputedTraitsFollower:
             with self._lock:
                 self._dirty.clear()
             return
-        with_events: set[str] = self._write(lambda con: _fold_new_events(con, changes, now))
+        try:
+            with_events: set[str] = self._write(lambda con: _fold_new_events(con, changes, now))
+        except Exception:  # not folded: recompute those profiles whole at the next settle
+            with self._lock:
+                self._dirty.update(changes.touched)
+            raise
         # Merged profiles and those changed only through records cannot be folded: now.
         whole = (set(changes.touched) - with_events) | set(changes.survivors)
         if whole:
@@ -64,19 +69,30 @@ class ComputedTraitsFollower:
             self.settle()
 
     def settle(self) -> int:
-        """Recompute the traits that cannot be folded, for every profile touched since."""
+        """Recompute the traits that cannot be folded, for every profile touched since.
+
+        Called by the listener itself, by one-shot commands before they answer, and when the
+        workspace closes; from another thread only through `ProfileRefresher.exclusive`, so
+        it never lands between a commit and the fold of that commit's events (which would
+        count them twice)."""
         with self._lock:
             dirty, self._dirty = sorted(self._dirty), set()
             self._settled_at = time.monotonic()
         if dirty:
             now = datetime.now(UTC)
-            self._write(lambda con: _recompute(con, dirty, now))
+            try:
+                self._write(lambda con: _recompute(con, dirty, now))
+            except Exception:
+                with self._lock:
+                    self._dirty.update(dirty)
+                raise
             if self._on_recomputed is not None:
                 self._on_recomputed(dirty)
         return len(dirty)
 
     def scheduled(self) -> None:
-        """The periodic job: settle, then windows that moved past an event."""
+        """The periodic job (run under the refresher's lock): settle, then windows that
+        moved past an event."""
         self.settle()
         now = datetime.now(UTC)
         self._write(lambda con: expire_windows(con, now=now))

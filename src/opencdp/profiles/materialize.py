@@ -207,10 +207,12 @@ def catch_up(con: duckdb.DuckDBPyConnection, through: int) -> ProfileChanges:
             " (SELECT DISTINCT profile_id FROM identity_links"
             "  EXCEPT SELECT profile_id FROM _touched)"
         )
-        con.execute(
+        vanished = con.execute(
             "DELETE FROM profiles p WHERE NOT EXISTS"
             " (SELECT 1 FROM identity_links l WHERE l.profile_id = p.profile_id)"
-        )
+            " RETURNING profile_id"
+        ).fetchall()
+        changes.removed = sorted({*changes.removed, *(row[0] for row in vanished)})
     if after == 0:
         order_by_profile(con, through)
     _rewrite_profiles(con, everyone=after == 0)

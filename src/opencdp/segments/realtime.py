@@ -52,14 +52,19 @@ def evaluate_touched(
     for table, select in _SNAPSHOTS.items():
         con.execute(f"CREATE OR REPLACE TEMP TABLE _rt_{table} AS {select}")
     context = service.compile_context(con)
-    queries = []
-    for i, segment in enumerate(realtime):
-        sql, params = service.shareable_sql(segment["definition"], context, f"s{i}_", now,
-                                            _COPIES)  # fmt: skip
-        queries.append((segment["segment_id"], sql, params))
-    # Segments that use other segments see those segments' members as they were before this
-    # pass; the scheduled evaluation (in dependency order) settles any difference.
-    changed = membership.evaluate_many(con, queries, now=now, members="_rt_segment_members")
+    changed: dict[str, tuple[int, int]] = {}
+    # Level by level: a segment that uses others sees their members as this pass left them.
+    for depth, level in enumerate(service.dependency_levels(realtime)):
+        if depth:
+            select = _SNAPSHOTS["segment_members"]
+            con.execute(f"CREATE OR REPLACE TEMP TABLE _rt_segment_members AS {select}")
+        queries = []
+        for i, segment in enumerate(level):
+            sql, params = service.shareable_sql(segment["definition"], context, f"s{i}_", now,
+                                                _COPIES)  # fmt: skip
+            queries.append((segment["segment_id"], sql, params))
+        changed |= membership.evaluate_many(con, queries, now=now,
+                                            members="_rt_segment_members")  # fmt: skip
     for table in (_T, *_COPIES.values()):
         con.execute(f"DROP TABLE {table}")
     return sum(entered + exited for entered, exited in changed.values())

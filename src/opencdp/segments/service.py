@@ -89,13 +89,20 @@ def update_segment(
         "UPDATE segments SET definition = ?, text = ?, updated_at = ? WHERE segment_id = ?",
         [orjson.dumps(to_json(tree)).decode(), to_text(tree), now, segment["segment_id"]],
     )
-    evaluate_segment(con, name, now=now)
+    # The segment, then every segment that uses it (directly or not), in dependency order.
+    everyone = list_segments(con)
+    affected = {name} | {s["name"] for s in everyone if name in _dependencies(con, s["uses"])}
+    for dependent in in_dependency_order([s for s in everyone if s["name"] in affected]):
+        evaluate_segment(con, dependent["name"], now=now)
     return get_segment(con, name)
 
 
 def delete_segment(con: duckdb.DuckDBPyConnection, name: str) -> dict[str, Any]:
     segment = get_segment(con, name)
     users = [s["name"] for s in list_segments(con) if name in s["uses"]]
+    users += [f"destination {r[0]}" for r in con.execute(
+        "SELECT name FROM destinations WHERE segment_id = ? ORDER BY name",
+        [segment["segment_id"]]).fetchall()]  # fmt: skip
     if users:
         raise InvalidSegment(f"segment {name!r} is used by {', '.join(users)}")
     for table in ("segment_members", "segment_history", "segments"):
