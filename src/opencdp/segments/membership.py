@@ -1,6 +1,6 @@
 """Who is in a segment, and every entry and exit with its time.
 
-Membership is evaluated set-wise: the compiled segment gives today's members, the difference
+Membership is evaluated set-wise: the compiled segments give today's members, one difference
 against `segment_members` gives who entered and who left, and both go to `segment_history`.
 A real-time evaluation does the same for only the profiles whose events just arrived (the
 compiled SQL is restricted to them); a profile merged into another leaves every segment, and
@@ -27,60 +27,6 @@ class Transition:
     entered: int
     exited: int
     members: int
-
-
-def evaluate(
-    con: duckdb.DuckDBPyConnection,
-    segment_id: str,
-    sql: str,
-    params: dict[str, Any],
-    *,
-    now: datetime,
-    reason: str = "evaluation",
-) -> Transition:
-    """Apply the members `sql` selects: entries and exits against the stored members."""
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _members_now AS {sql}", params)
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE _members_before AS SELECT profile_id FROM segment_members"
-        " WHERE segment_id = $segment",
-        {"segment": segment_id},
-    )
-    at = {"segment": segment_id, "now": now, "reason": reason}
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE _entered AS"
-        " SELECT DISTINCT profile_id FROM _members_now"
-        " EXCEPT SELECT profile_id FROM _members_before"
-    )
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE _exited AS"
-        " SELECT profile_id FROM _members_before EXCEPT SELECT profile_id FROM _members_now"
-    )
-    con.execute(
-        "INSERT INTO segment_history SELECT $segment, profile_id, 'entered', $now, $reason"
-        " FROM _entered UNION ALL"
-        " SELECT $segment, profile_id, 'exited', $now, $reason FROM _exited",
-        at,
-    )
-    con.execute(
-        "DELETE FROM segment_members WHERE segment_id = $segment"
-        " AND profile_id IN (SELECT profile_id FROM _exited)",
-        {"segment": segment_id},
-    )
-    con.execute(
-        "INSERT INTO segment_members SELECT $segment, profile_id, $now,"
-        " md5_number_upper(profile_id) FROM _entered",
-        {"segment": segment_id, "now": now},
-    )
-    entered, exited = _count(con, "_entered"), _count(con, "_exited")
-    members = _member_count(con, segment_id)
-    con.execute(
-        "UPDATE segments SET member_count = $members, evaluated_at = $now"
-        " WHERE segment_id = $segment",
-        {"segment": segment_id, "members": members, "now": now},
-    )
-    for table in ("_members_now", "_members_before", "_entered", "_exited"):
-        con.execute(f"DROP TABLE {table}")
-    return Transition(segment_id, entered, exited, members)
 
 
 def set_touched(con: duckdb.DuckDBPyConnection, profile_ids: list[str]) -> None:

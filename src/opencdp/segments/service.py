@@ -45,9 +45,9 @@ def read_definition(text: str | None, definition: Any) -> Node:
 def compile_tree(
     con: duckdb.DuckDBPyConnection, tree: Node, *, restrict_to: str | None = None
 ) -> CompiledSegment:
-    computed = frozenset(r[0] for r in con.execute("SELECT name FROM computed_traits").fetchall())
-    segments = dict(con.execute("SELECT name, segment_id FROM segments").fetchall())
-    return compile_segment(tree, computed=computed, segments=segments, restrict_to=restrict_to)
+    computed, segments = compile_context(con)
+    return compile_segment(tree, computed=computed, segments=dict(segments),
+                           restrict_to=restrict_to)  # fmt: skip
 
 
 def create_segment(
@@ -162,9 +162,12 @@ def evaluate_segment(
     con: duckdb.DuckDBPyConnection, name: str, *, now: datetime
 ) -> membership.Transition:
     segment = get_segment(con, name)
-    compiled = compile_tree(con, from_json(segment["definition"]))
-    return membership.evaluate(con, segment["segment_id"], compiled.sql("duckdb"),
-                               compiled.bind(now), now=now)  # fmt: skip
+    sql, params = shareable_sql(segment["definition"], compile_context(con), "s0_", now)
+    changed = membership.evaluate_many(con, [(segment["segment_id"], sql, params)], now=now,
+                                       reason="evaluation", scope=None)  # fmt: skip
+    entered, exited = changed.get(segment["segment_id"], (0, 0))
+    return membership.Transition(segment["segment_id"], entered, exited,
+                                 get_segment(con, name)["member_count"])  # fmt: skip
 
 
 def evaluate_all(
