@@ -36,6 +36,17 @@ class Settings:
         "Bearer token for the admin API. Empty: generated once and kept in "
         "`<data_dir>/admin-token` (mode 0600).",
     )
+    master_key: str = _setting(
+        "",
+        "Master key (32 bytes, base64 or hex) from which the keys for suppression hashes, "
+        "backups and field encryption are derived; kept out of the database and backups. "
+        "Empty: read from `master_key_file`.",
+    )
+    master_key_file: Path | None = _setting(
+        None,
+        "File holding the master key when `master_key` is empty; default "
+        "`<data_dir>/master.key`, created once (mode 0600). Keep a copy apart from backups.",
+    )
     max_message_bytes: int = _setting(
         32 * 1024,
         "Default largest single message a source accepts (Segment's 32 KB). "
@@ -118,9 +129,8 @@ def _coerce(kind: Any, value: Any, name: str) -> Any:
     converters: dict[str, Callable[[Any], Any]] = {
         "Path": Path, "int": int, "float": float, "str": str, "bool": _boolean,
     }  # fmt: skip
-    target = converters[
-        kind if isinstance(kind, str) else kind.__name__
-    ]
+    name_of_kind = kind if isinstance(kind, str) else kind.__name__
+    target = converters[name_of_kind.removesuffix(" | None")]
     try:
         return target(value)
     except (TypeError, ValueError) as exc:
