@@ -14,7 +14,7 @@ from starlette.responses import Response
 from opencdp import __version__
 from opencdp.activate import DeadLetterNotFound, DestinationNotFound, SyncInProgress
 from opencdp.admin import Admin, NotFound
-from opencdp.api.auth import bearer_checker
+from opencdp.api.auth import Authenticator
 from opencdp.api.collect import collection_router
 from opencdp.api.computed_traits import computed_traits_router
 from opencdp.api.destinations import destinations_router
@@ -72,7 +72,7 @@ def create_app(settings: Settings) -> FastAPI:
         return Response(b'{"status": "ready"}', media_type="application/json")
 
     app.include_router(collection_router(workspace.collector))
-    guard = [Depends(bearer_checker(admin_token(settings)))]
+    guard = [Depends(Authenticator(admin_token(settings)))]
     app.include_router(sources_router(admin), dependencies=guard)
     app.include_router(events_router(admin), dependencies=guard)
     app.include_router(imports_router(admin), dependencies=guard)
