@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from opencdp.privacy.purposes import registered
 from opencdp.segments import membership, service
 from opencdp.segments.tree import Node
 from opencdp.workspace import Workspace
@@ -21,6 +22,10 @@ def _now() -> datetime:
 
 class SegmentAdmin:
     ws: Workspace
+
+    def _purposes(self) -> dict[str, str]:
+        """The workspace's own consent purposes, which definitions may name."""
+        return self.ws.read(registered)
 
     def _current(self) -> None:
         if not self.ws.stitching:  # the server's stitcher keeps profiles current itself
@@ -34,7 +39,7 @@ class SegmentAdmin:
         description: str | None = None,
         realtime: bool = True,
     ) -> dict[str, Any]:
-        tree = service.read_definition(where, definition)
+        tree = service.read_definition(where, definition, self._purposes())
         self._current()
         return self.ws.write(lambda con: service.create_segment(
             con, name, tree, now=_now(), description=description, realtime=realtime))  # fmt: skip
@@ -42,7 +47,7 @@ class SegmentAdmin:
     def update_segment(
         self, name: str, where: str | None = None, definition: Any = None
     ) -> dict[str, Any]:
-        tree = service.read_definition(where, definition)
+        tree = service.read_definition(where, definition, self._purposes())
         self._current()
         return self.ws.write(lambda con: service.update_segment(con, name, tree, now=_now()))
 
@@ -57,7 +62,7 @@ class SegmentAdmin:
 
         def show(con: Any) -> dict[str, Any]:
             segment = service.get_segment(con, name)
-            tree = service.read_definition(None, segment["definition"])
+            tree = service.read_definition(None, segment["definition"], registered(con))
             compiled = service.compile_tree(con, tree)
             return {**segment, "sql": {"duckdb": compiled.sql("duckdb"),
                                        "spark": compiled.sql("spark")}}  # fmt: skip
@@ -67,7 +72,7 @@ class SegmentAdmin:
     def preview_segment(
         self, where: str | None = None, definition: Any = None, sample: int = 10
     ) -> dict[str, Any]:
-        tree: Node = service.read_definition(where, definition)
+        tree: Node = service.read_definition(where, definition, self._purposes())
         self._current()
         return self.ws.read(lambda con: service.preview(con, tree, now=_now(), sample=sample))
 
@@ -77,7 +82,7 @@ class SegmentAdmin:
 
         def count(con: Any) -> dict[str, Any]:
             segment = service.get_segment(con, name)
-            tree = service.read_definition(None, segment["definition"])
+            tree = service.read_definition(None, segment["definition"], registered(con))
             found = service.preview(con, tree, now=_now(), sample=sample)
             return {"segment": name, **found, "members_stored": segment["member_count"],
                     "evaluated_at": segment["evaluated_at"]}  # fmt: skip

@@ -61,7 +61,8 @@ def set_consent(
         "DELETE FROM profile_consents WHERE profile_id = ? AND purpose = ?", [profile_id, purpose]
     )
     con.execute(
-        "INSERT INTO profile_consents VALUES (?, ?, ?, ?, 'trait')",
+        "INSERT INTO profile_consents (profile_id, purpose, granted, stated_at, origin)"
+        " VALUES (?, ?, ?, ?, 'api')",
         [profile_id, purpose, granted, NOW],
     )
 

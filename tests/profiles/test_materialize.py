@@ -43,7 +43,7 @@ def test_events_traits_and_consents_follow_merges(admin):
     assert sorted(placed.values()) == sorted([a1, a2, a1])
     consents = rows(admin, "SELECT purpose, granted, origin FROM profile_consents"
                     " WHERE profile_id = ? ORDER BY purpose", [a1])  # fmt: skip
-    assert consents == [("advertising", False, "event"), ("email_marketing", True, "trait")]
+    assert consents == [("advertising", False, "event"), ("email_marketing", True, "event")]
 
     # a2 identifies with the same e-mail: the two profiles merge, events follow the survivor
     collect(admin, [{"type": "identify", "anonymousId": "a2", "timestamp": "2026-01-04T00:00:00Z",

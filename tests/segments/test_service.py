@@ -228,6 +228,6 @@ def test_the_360_view_shows_computed_traits_segments_and_consents(admin):
     assert [s["name"] for s in profile["segments"]] == ["thai"]
     assert profile["consents"] == [{"purpose": "email_marketing", "granted": True,
                                     "stated_at": profile["consents"][0]["stated_at"],
-                                    "origin": "trait"}]  # fmt: skip
+                                    "origin": "event"}]  # fmt: skip
     assert profile["computed_traits"]["rfm"]["frequency"] == 2
     assert profile["predictions"] == {}

@@ -77,7 +77,8 @@ def load(con: duckdb.DuckDBPyConnection, world: World) -> None:
         con.executemany("INSERT INTO identity_links (identifier_type, identifier_value, profile_id)"
                         " VALUES (?, ?, ?)", world.identifiers)  # fmt: skip
     if world.consents:
-        con.executemany("INSERT INTO profile_consents VALUES (?, ?, ?, ?, 'trait')",
+        con.executemany("INSERT INTO profile_consents (profile_id, purpose, granted, stated_at,"
+                        " origin) VALUES (?, ?, ?, ?, 'api')",
                         [(p, purpose, g, NOW) for p, purpose, g in world.consents])  # fmt: skip
     if world.predictions:
         con.executemany("INSERT INTO profile_predictions VALUES (?, ?, ?, ?, ?)", world.predictions)

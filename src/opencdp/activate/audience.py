@@ -1,9 +1,9 @@
 """Who a destination may receive, and what changed since it was last sent.
 
 `CONSENTED_MEMBERS` is the one place that decides who may be sent: current members of the
-segment with consent granted for the destination's purpose, minus suppressed profiles. The
-privacy stage extends only this query (erasure lists, regional rules) and every destination
-kind follows.
+segment with consent granted (and not lapsed) for the destination's purpose, minus suppressed
+profiles (`privacy/enforce.py`, the same rule every export uses), so every destination kind
+follows it.
 
 The plan compares that audience with `destination_state` (what the destination holds, with a
 fingerprint of the values sent) in one statement of hash joins: members not yet held have
@@ -22,14 +22,13 @@ import orjson
 
 from opencdp.activate.catalog import Destination
 from opencdp.activate.kinds import sent_traits
+from opencdp.privacy.enforce import CONSENTED_PROFILES
 
-CONSENTED_MEMBERS = """
+CONSENTED_MEMBERS = f"""
 SELECT m.profile_id
 FROM segment_members AS m
 WHERE m.segment_id = $segment_id
-  AND m.profile_id IN (
-      SELECT c.profile_id FROM profile_consents AS c WHERE c.purpose = $purpose AND c.granted)
-  AND m.profile_id NOT IN (SELECT s.profile_id FROM suppressed_profiles AS s)
+  AND m.profile_id IN ({CONSENTED_PROFILES})
 """
 
 _PLAN = f"""

@@ -83,6 +83,7 @@ class BatchEnvelope:
     client_ip: str | None = None
     max_message_bytes: int = 32 * 1024
     default_region: str | None = None  # phone numbers without a country code
+    gpc: bool = False  # the request carried `Sec-GPC: 1`: each message gets `context.gpc`
     # `sent_at` is parsed once per request, not once per message; a bad one is refused
     # (with this reason) by each message that relies on it.
     _sent: datetime | None = field(default=None, init=False, repr=False, compare=False)
@@ -202,6 +203,8 @@ def normalize(message: object, envelope: BatchEnvelope, type_hint: str | None) -
     context = _merged(_object(get("context"), "context"), envelope.context)
     if envelope.client_ip and "ip" not in context:
         context = {**context, "ip": envelope.client_ip}
+    if envelope.gpc:  # an opt-out of sale and sharing; the consent ledger records it later
+        context = {**context, "gpc": True}
     integrations = _merged(_object(get("integrations"), "integrations"), envelope.integrations)
     timestamp, original, sent_at = _times(message, envelope)
     traits, context, fixes = clean_message_traits(kind, traits, context, envelope.default_region)

@@ -4,20 +4,22 @@ The 360° view derives a profile on read, which is right for one person and far 
 "every Thai customer who bought twice this month" over a million. So after identity
 resolution has caught up, this stage places each new event on its profile
 (`profile_events`), moves the events of merged profiles to the survivor, and rewrites the
-golden record (`profiles`) and stated consents (`profile_consents`) of the profiles that
-changed. It keeps its own cursor on the log (`derived_cursors`), reads merges from
-`identity_merges`, and is a pure function of the identity tables and the log, so a rebuild
-(cursor back to 0) gives the same tables as catching up piece by piece.
+golden record (`profiles`) and the consents (`profile_consents`, derived from the consent
+ledger: privacy/ledger.py) of the profiles that changed. It keeps its own cursor on the log
+(`derived_cursors`), reads merges from `identity_merges`, and is a pure function of the
+identity tables, the log and the ledger, so a rebuild (cursor back to 0) gives the same tables
+as catching up piece by piece.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import duckdb
 import pyarrow as pa
 
-from opencdp.privacy.consent import ALIASES, STATEMENT_PATTERN
+from opencdp.privacy import ledger
 from opencdp.profiles.event_order import (
     EVENT_ORDER,
     SORTED,
@@ -110,42 +112,6 @@ _UPSERT_PROFILES = (
     " f.last_seen, f.updated_at FROM _fresh f ANTI JOIN profiles p ON p.profile_id = f.profile_id",
 )
 
-# Consent statements: consent traits (`email_opt_in`, `consent_ads`, a `consents` object) and
-# events' categoryPreferences, each mapped to its purpose; the latest statement wins.
-_CONSENTS = f"""
-INSERT INTO profile_consents
-WITH stated AS (
-  SELECT profile_id, coalesce(nullif(regexp_extract(lower(trait), '{STATEMENT_PATTERN}', 1), ''),
-                              regexp_extract(lower(trait), '{STATEMENT_PATTERN}', 2)) AS name,
-         value, stated_at, 'trait' AS origin
-  FROM _latest WHERE regexp_matches(lower(trait), '{STATEMENT_PATTERN}')
-  UNION ALL
-  SELECT l.profile_id, lower(c.key), c.value, l.stated_at, 'trait'
-  FROM _latest l, json_each(l.value) c
-  WHERE l.trait = 'consents' AND json_type(l.value) = 'OBJECT'
-  UNION ALL
-  SELECT pe.profile_id, lower(c.key), c.value, pe."timestamp", 'event'
-  FROM {{events}} pe SEMI JOIN _touched t ON t.profile_key = pe.profile_key,
-       json_each(pe.consent) c
-  WHERE pe.consent IS NOT NULL AND json_type(pe.consent) = 'OBJECT'
-), decided AS (
-  SELECT s.profile_id, a.purpose, s.stated_at, s.origin,
-         CASE WHEN lower(trim(s.value ->> '$')) IN ('true', 'yes', 'y', '1', 'granted', 'on')
-              THEN true
-              WHEN lower(trim(s.value ->> '$')) IN ('false', 'no', 'n', '0', 'denied', 'off')
-              THEN false END AS granted
-  FROM stated s JOIN _aliases a ON a.alias = regexp_replace(trim(s.name), '[\\s-]+', '_', 'g')
-)
-SELECT d.profile_id, d.purpose, arg_max(d.granted, d.stated_at), max(d.stated_at),
-       arg_max(d.origin, d.stated_at)
-FROM decided d SEMI JOIN _fresh f ON f.profile_id = d.profile_id
-WHERE d.granted IS NOT NULL
-GROUP BY d.profile_id, d.purpose
-"""
-
-_ALIASES = pa.table({"alias": list(ALIASES), "purpose": list(ALIASES.values())})
-
-
 @dataclass
 class ProfileChanges:
     """What one catch-up changed: profiles rewritten, profiles gone (merged away)."""
@@ -179,6 +145,12 @@ def catch_up(con: duckdb.DuckDBPyConnection, through: int) -> ProfileChanges:
     after = cursor(con)
     changes = ProfileChanges(after, through)
     if through <= after:
+        if ledger.cursor(con) >= through:
+            return changes
+        # the ledger is behind the profiles: the first catch-up after an upgrade
+        con.execute("CREATE OR REPLACE TEMP TABLE _fresh (profile_id VARCHAR)")
+        changes.touched = _follow_ledger(con, through)
+        con.execute("DROP TABLE _fresh")
         return changes
     params = {"after": after, "through": through}
     moved = _final_moves(con, after, through)
@@ -219,6 +191,8 @@ def catch_up(con: duckdb.DuckDBPyConnection, through: int) -> ProfileChanges:
     changes.touched = [r[0] for r in con.execute("SELECT profile_id FROM _fresh").fetchall()]
     con.execute("DELETE FROM profiles WHERE profile_id IN (SELECT absorbed FROM _moved)")
     con.execute("DELETE FROM profile_consents WHERE profile_id IN (SELECT absorbed FROM _moved)")
+    stated = _follow_ledger(con, through)
+    changes.touched = sorted({*changes.touched, *stated})
     set_cursor(con, STAGE, through)
     for table in ("_placed", "_moved", "_touched", "_latest", "_fresh"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
@@ -238,13 +212,25 @@ def _rewrite_profiles(con: duckdb.DuckDBPyConnection, *, everyone: bool) -> None
     con.execute(_PROFILE_ROWS.format(**tables))
     for statement in _UPSERT_PROFILES:
         con.execute(statement)
-    aliases = _ALIASES  # noqa: F841 (read by the SQL below)
-    con.execute("CREATE OR REPLACE TEMP TABLE _aliases AS SELECT * FROM aliases")
-    con.execute("DELETE FROM profile_consents WHERE profile_id IN (SELECT profile_id FROM _fresh)"
-                " AND origin IN ('trait', 'event')")  # fmt: skip
-    con.execute(_CONSENTS.format(**tables))
-    for table in ("_aliases", "_touched_events", "_touched_links"):
+    for table in ("_touched_events", "_touched_links"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+def _follow_ledger(con: duckdb.DuckDBPyConnection, through: int) -> list[str]:
+    """Record the consent statements of the log up to `through` and re-derive the consent
+    of the rewritten profiles (`_fresh`) and of those that just stated something; returns
+    the latter."""
+    before = ledger.last_statement_id(con)
+    new = ledger.record_from_log(con, through)
+    stated = ledger.profiles_stated_since(con, before) if new else []
+    if not stated and not _count(con, "SELECT count(*) FROM _fresh"):
+        return []
+    listed = pa.table({"profile_id": pa.array(stated, pa.string())})  # noqa: F841
+    con.execute("CREATE OR REPLACE TEMP TABLE _consent_touched AS"
+                " SELECT profile_id FROM _fresh UNION SELECT profile_id FROM listed")  # fmt: skip
+    ledger.derive(con, "_consent_touched", now=datetime.now(UTC))
+    con.execute("DROP TABLE _consent_touched")
+    return stated
 
 
 def _final_moves(con: duckdb.DuckDBPyConnection, after: int, through: int) -> dict[str, str]:

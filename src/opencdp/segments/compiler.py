@@ -106,8 +106,12 @@ class _Compiler:
         if isinstance(node, t.Sequence):
             return self.member_of(*self.events.sequence(node))
         if isinstance(node, t.Consent):
+            # granted and not lapsed: the ledger-derived consent (privacy/ledger.py)
             query = self.lookup("profile_consents", "purpose", canonical_purpose(node.purpose))
-            return self.member_of(query.where(exp.column("granted", "c")))
+            expires = exp.column("expires_at", "c")
+            holds = exp.or_(exp.Is(this=expires, expression=exp.Null()),
+                            exp.GT(this=expires.copy(), expression=self.params.now()))
+            return self.member_of(query.where(exp.column("granted", "c")).where(holds))
         assert isinstance(node, t.InSegment)
         segment_id = self.segments.get(node.name)
         if segment_id is None:

@@ -19,6 +19,8 @@ import duckdb
 import orjson
 from sqlglot import exp
 
+from opencdp.privacy.consent import purposes_scope
+from opencdp.privacy.purposes import registered as registered_purposes
 from opencdp.segments import membership
 from opencdp.segments.compiler import CompiledSegment, compile_segment
 from opencdp.segments.errors import InvalidSegment
@@ -33,21 +35,26 @@ class SegmentNotFound(LookupError):
     """No segment has that name."""
 
 
-def read_definition(text: str | None, definition: Any) -> Node:
-    """The tree of a definition given as text or as JSON (exactly one of them)."""
+def read_definition(
+    text: str | None, definition: Any, purposes: Mapping[str, str] | None = None
+) -> Node:
+    """The tree of a definition given as text or as JSON (exactly one of them); `purposes`:
+    the workspace's registered consent purposes (`privacy.purposes.registered`)."""
     if (text is None) == (definition is None):
         raise InvalidSegment("give the segment either as text (`where`) or as a JSON tree")
-    if text is not None:
-        return parse(text)
-    return from_json(definition)
+    with purposes_scope(purposes or {}):
+        if text is not None:
+            return parse(text)
+        return from_json(definition)
 
 
 def compile_tree(
     con: duckdb.DuckDBPyConnection, tree: Node, *, restrict_to: str | None = None
 ) -> CompiledSegment:
-    computed, segments = compile_context(con)
-    return compile_segment(tree, computed=computed, segments=dict(segments),
-                           restrict_to=restrict_to)  # fmt: skip
+    computed, segments, purposes = compile_context(con)
+    with purposes_scope(dict(purposes)):
+        return compile_segment(tree, computed=computed, segments=dict(segments),
+                               restrict_to=restrict_to)  # fmt: skip
 
 
 def create_segment(
@@ -206,14 +213,17 @@ def dependency_levels(segments: list[dict[str, Any]]) -> list[list[dict[str, Any
     return levels
 
 
-Context = tuple[frozenset[str], tuple[tuple[str, str], ...]]  # computed names, segment ids
+# computed names, segment ids by name, registered consent purposes by name
+Context = tuple[frozenset[str], tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]
 
 
 def compile_context(con: duckdb.DuckDBPyConnection) -> Context:
-    """What compiling depends on besides the definition: computed traits and segments."""
+    """What compiling depends on besides the definition: computed traits, segments and the
+    workspace's own consent purposes."""
     computed = frozenset(r[0] for r in con.execute("SELECT name FROM computed_traits").fetchall())
     segments = con.execute("SELECT name, segment_id FROM segments ORDER BY name").fetchall()
-    return computed, tuple((str(n), str(i)) for n, i in segments)
+    purposes = tuple(sorted(registered_purposes(con).items()))
+    return computed, tuple((str(n), str(i)) for n, i in segments), purposes
 
 
 def shareable_sql(
@@ -235,9 +245,10 @@ def shareable_sql(
 def _shared(
     definition: str, context: Context, prefix: str, tables: tuple[tuple[str, str], ...]
 ) -> tuple[str, CompiledSegment]:
-    computed, segments = context
-    compiled = compile_segment(from_json(orjson.loads(definition)), computed=computed,
-                               segments=dict(segments))  # fmt: skip
+    computed, segments, purposes = context
+    with purposes_scope(dict(purposes)):
+        compiled = compile_segment(from_json(orjson.loads(definition)), computed=computed,
+                                   segments=dict(segments))  # fmt: skip
     swap = dict(tables)
 
     def rewrite(node: exp.Expression) -> exp.Expression:

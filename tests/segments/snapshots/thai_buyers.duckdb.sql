@@ -35,7 +35,12 @@ WHERE
         c.profile_id
       FROM profile_consents AS c
       WHERE
-        c.purpose = $p6 AND c.granted
+        (
+          c.purpose = $p6 AND c.granted
+        )
+        AND (
+          c.expires_at IS NULL OR c.expires_at > CAST($now AS TIMESTAMPTZ)
+        )
     )
     AND NOT (
       profiles.profile_id IN (
