@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from opencdp.admin_backups import BackupAdmin
 from opencdp.admin_destinations import DestinationAdmin
 from opencdp.admin_segments import SegmentAdmin
 from opencdp.admin_traits import ComputedTraitAdmin
@@ -34,7 +35,7 @@ class NotFound(LookupError):
     """The named object does not exist."""
 
 
-class Admin(SegmentAdmin, DestinationAdmin, ComputedTraitAdmin):
+class Admin(SegmentAdmin, DestinationAdmin, ComputedTraitAdmin, BackupAdmin):
     def __init__(self, workspace: Workspace) -> None:
         self.ws = workspace
 

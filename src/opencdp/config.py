@@ -47,6 +47,16 @@ class Settings:
         "File holding the master key when `master_key` is empty; default "
         "`<data_dir>/master.key`, created once (mode 0600). Keep a copy apart from backups.",
     )
+    backup_dir: Path | None = _setting(
+        None,
+        "Directory the server (and `opencdp backup` without `-o`) writes backups into; "
+        "default `<data_dir>/backups`.",
+    )
+    backup_keep: int = _setting(
+        7,
+        "How many backups to keep in `backup_dir`: after each new backup the oldest beyond "
+        "this many are deleted; 0 keeps all.",
+    )
     max_message_bytes: int = _setting(
         32 * 1024,
         "Default largest single message a source accepts (Segment's 32 KB). "

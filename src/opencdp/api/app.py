@@ -15,6 +15,7 @@ from opencdp import __version__
 from opencdp.activate import DeadLetterNotFound, DestinationNotFound, SyncInProgress
 from opencdp.admin import Admin, NotFound
 from opencdp.api.auth import Authenticator
+from opencdp.api.backups import backups_router
 from opencdp.api.collect import collection_router
 from opencdp.api.computed_traits import computed_traits_router
 from opencdp.api.destinations import destinations_router
@@ -25,6 +26,7 @@ from opencdp.api.profiles import profiles_router
 from opencdp.api.quality import quality_router
 from opencdp.api.segments import segments_router
 from opencdp.api.sources import sources_router
+from opencdp.backup import BackupNotFound
 from opencdp.collect.replay import ReplayError
 from opencdp.collect.sources import InvalidSourceSetting, SourceError, SourceNotFound
 from opencdp.config import Settings
@@ -81,6 +83,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(segments_router(admin), dependencies=guard)
     app.include_router(destinations_router(admin), dependencies=guard)
     app.include_router(computed_traits_router(admin), dependencies=guard)
+    app.include_router(backups_router(admin), dependencies=guard)
     return app
 
 
@@ -93,6 +96,7 @@ def _map_domain_errors(app: FastAPI) -> None:
         (DestinationNotFound, 404, "not_found"),
         (DeadLetterNotFound, 404, "not_found"),
         (ComputedTraitNotFound, 404, "not_found"),
+        (BackupNotFound, 404, "not_found"),
         (SyncInProgress, 409, "sync_in_progress"),
         (InvalidSegment, 400, "invalid_segment"),
         (SourceError, 409, "conflict"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from opencdp import __version__
+from opencdp.cli.backups import backup, backups, restore
 from opencdp.cli.common import run_group
 from opencdp.cli.destinations import destinations
 from opencdp.cli.events import events, quarantine_group
@@ -48,6 +49,9 @@ cli.add_command(identity)
 cli.add_command(segments)
 cli.add_command(destinations)
 cli.add_command(traits)
+cli.add_command(backup)
+cli.add_command(restore)
+cli.add_command(backups)
 
 
 def main() -> None:

@@ -18,6 +18,7 @@ from urllib.parse import quote
 import httpx
 
 from opencdp.admin import Admin
+from opencdp.cli.remote_backups import RemoteBackups
 from opencdp.cli.remote_destinations import RemoteDestinations
 from opencdp.cli.remote_segments import RemoteSegments
 from opencdp.cli.remote_traits import RemoteTraits
@@ -124,6 +125,8 @@ class Backend(Protocol):
     def get_computed_trait(self, name: str) -> dict[str, Any]: ...
     def delete_computed_trait(self, name: str) -> dict[str, Any]: ...
     def compute_traits(self, names: list[str] | None = None) -> dict[str, Any]: ...
+    def create_backup(self, out: Path | None = None) -> dict[str, Any]: ...
+    def list_backups(self) -> list[dict[str, Any]]: ...
 
 
 def running_server_url(settings: Settings) -> str | None:
@@ -141,7 +144,7 @@ def running_server_url(settings: Settings) -> str | None:
     return url if healthy else None
 
 
-class RemoteBackend(RemoteSegments, RemoteDestinations, RemoteTraits):
+class RemoteBackend(RemoteSegments, RemoteDestinations, RemoteTraits, RemoteBackups):
     """The admin API of a running server, with the same methods as `Admin`."""
 
     def __init__(self, url: str, token: str) -> None:
