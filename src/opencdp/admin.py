@@ -7,11 +7,13 @@ calls them directly when no server runs (or the same endpoints over HTTP when on
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from opencdp.admin_backups import BackupAdmin
 from opencdp.admin_destinations import DestinationAdmin
+from opencdp.admin_security import SecurityAdmin
 from opencdp.admin_segments import SegmentAdmin
 from opencdp.admin_traits import ComputedTraitAdmin
 from opencdp.collect import quarantine, sources
@@ -35,7 +37,7 @@ class NotFound(LookupError):
     """The named object does not exist."""
 
 
-class Admin(SegmentAdmin, DestinationAdmin, ComputedTraitAdmin, BackupAdmin):
+class Admin(SegmentAdmin, DestinationAdmin, ComputedTraitAdmin, BackupAdmin, SecurityAdmin):
     def __init__(self, workspace: Workspace) -> None:
         self.ws = workspace
 
@@ -101,9 +103,15 @@ class Admin(SegmentAdmin, DestinationAdmin, ComputedTraitAdmin, BackupAdmin):
         source_id = self._source_id(source)
         return self.ws.read(lambda con: recent_events(con, source_id=source_id, limit=limit))
 
-    def export_events(self, out: Path | BinaryIO, fmt: str, source: str | None = None) -> int:
+    def export_events(
+        self,
+        out: Path | BinaryIO,
+        fmt: str,
+        source: str | None = None,
+        transform: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+    ) -> int:
         source_id = self._source_id(source)
-        return self.ws.read(lambda con: export_events(con, out, fmt, source_id))
+        return self.ws.read(lambda con: export_events(con, out, fmt, source_id, transform))
 
     # quarantine ------------------------------------------------------------
     def list_quarantine(

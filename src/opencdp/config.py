@@ -107,6 +107,41 @@ class Settings:
         "windows, windowed computed traits) and runs destination syncs that are due; 0 turns "
         "the schedule off.",
     )
+    pii_traits: str = _setting(
+        "",
+        "Comma-separated trait names that are personal data besides the built-in list "
+        "(email, phone, names, address, birthday, ip, ...); masked for roles without PII "
+        "access. See docs/security.md.",
+    )
+    password_min_length: int = _setting(12, "Fewest characters a user's password may have.")
+    session_hours: float = _setting(
+        12.0, "Lifetime of the session token a login returns, in hours."
+    )
+    token_default_days: int = _setting(
+        90, "Lifetime of an API token created without an explicit expiry, in days."
+    )
+    token_max_days: int = _setting(365, "Longest lifetime an API token may be given, in days.")
+    api_rate_per_second: float = _setting(
+        50.0,
+        "Admin API requests per second each token (or the admin token) may make on average; "
+        "past it the API answers 429 with Retry-After. 0: no limit.",
+    )
+    api_rate_burst: int = _setting(
+        500, "Admin API requests a token may make at once before `api_rate_per_second` applies."
+    )
+    write_key_events_per_second: float = _setting(
+        20_000.0,
+        "Events per second each source's write key may send on average (a batch counts each "
+        "message); past it the collector answers 429 with Retry-After. 0: no limit.",
+    )
+    write_key_events_burst: int = _setting(
+        50_000, "Events a write key may send at once before the per-second limit applies."
+    )
+    login_attempts_per_minute: float = _setting(
+        10.0,
+        "Login attempts per minute allowed for one user name and for one client address "
+        "(each may burst to this many); past it logins answer 429.",
+    )
     log_level: str = _setting("INFO", "Log level: DEBUG, INFO, WARNING or ERROR.")
     log_format: str = _setting("json", "Log format: `json` (one object per line) or `text`.")
 

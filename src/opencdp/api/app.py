@@ -14,7 +14,7 @@ from starlette.responses import Response
 from opencdp import __version__
 from opencdp.activate import DeadLetterNotFound, DestinationNotFound, SyncInProgress
 from opencdp.admin import Admin, NotFound
-from opencdp.api.auth import Authenticator
+from opencdp.api.auth import access, authenticate
 from opencdp.api.backups import backups_router
 from opencdp.api.collect import collection_router
 from opencdp.api.computed_traits import computed_traits_router
@@ -24,6 +24,7 @@ from opencdp.api.events import events_router
 from opencdp.api.imports import imports_router
 from opencdp.api.profiles import profiles_router
 from opencdp.api.quality import quality_router
+from opencdp.api.security import install_security
 from opencdp.api.segments import segments_router
 from opencdp.api.sources import sources_router
 from opencdp.backup import BackupNotFound
@@ -37,7 +38,7 @@ from opencdp.segments.service import SegmentNotFound
 from opencdp.sources.databases import DatabaseSourceError
 from opencdp.sources.mapping import MappingError
 from opencdp.sources.readers import UnreadableFile
-from opencdp.workspace import Workspace, admin_token
+from opencdp.workspace import Workspace
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -74,15 +75,23 @@ def create_app(settings: Settings) -> FastAPI:
         return Response(b'{"status": "ready"}', media_type="application/json")
 
     app.include_router(collection_router(workspace.collector))
-    guard = [Depends(Authenticator(admin_token(settings)))]
-    app.include_router(sources_router(admin), dependencies=guard)
-    app.include_router(events_router(admin), dependencies=guard)
-    app.include_router(imports_router(admin), dependencies=guard)
-    app.include_router(quality_router(admin), dependencies=guard)
-    app.include_router(profiles_router(admin), dependencies=guard)
-    app.include_router(segments_router(admin), dependencies=guard)
-    app.include_router(destinations_router(admin), dependencies=guard)
-    app.include_router(computed_traits_router(admin), dependencies=guard)
+    # Every admin router states the resource it acts on: GET needs `<resource>:read`, other
+    # methods `<resource>:write`, with the listed exceptions (docs/security.md has the table;
+    # tests/security/test_route_permissions.py fails for a route without one).
+    install_security(app, admin, settings)
+    guard = [Depends(authenticate)]  # authentication only: give new routers `access(...)`
+    app.include_router(sources_router(admin), dependencies=access("sources"))
+    app.include_router(events_router(admin), dependencies=access("events"))
+    app.include_router(imports_router(admin), dependencies=access("imports"))
+    app.include_router(quality_router(admin), dependencies=access("quality"))
+    app.include_router(profiles_router(admin), dependencies=access("profiles"))
+    app.include_router(segments_router(admin), dependencies=access("segments", {
+        ("POST", "/v1/segments/preview"): ("segments:read",),
+        # members carry profile traits: reading them is reading profiles
+        ("GET", "/v1/segments/{name}/members"): ("segments:read", "profiles:read"),
+    }))  # fmt: skip
+    app.include_router(destinations_router(admin), dependencies=access("destinations"))
+    app.include_router(computed_traits_router(admin), dependencies=access("traits"))
     app.include_router(backups_router(admin), dependencies=guard)
     return app
 

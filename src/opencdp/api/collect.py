@@ -93,7 +93,8 @@ def collection_router(collector: Collector) -> APIRouter:
             )
             future = collector.submit(ingest)
         except RequestRejected as exc:
-            return error_response(exc.status, exc.code, exc.message, cors)
+            headers = {**cors, **exc.headers} if exc.headers else cors
+            return error_response(exc.status, exc.code, exc.message, headers)
         except (WriterSaturated, WriterStopped):
             return error_response(
                 503, "overloaded", "too busy to accept events now; retry later",

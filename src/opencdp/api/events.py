@@ -7,11 +7,12 @@ import tempfile
 from pathlib import Path
 from typing import Any, Literal
 
-from fastapi import APIRouter, Body, Query
+from fastapi import APIRouter, Body, Query, Request
 from starlette.background import BackgroundTask
 from starlette.responses import FileResponse
 
 from opencdp.admin import Admin
+from opencdp.api.masking import export_masking
 
 _MEDIA = {
     "jsonl": "application/x-ndjson",
@@ -33,13 +34,15 @@ def events_router(admin: Admin) -> APIRouter:
 
     @router.get("/v1/events/export")
     def export(
-        format: Literal["jsonl", "csv", "parquet"] = "jsonl", source: str | None = None
+        request: Request,
+        format: Literal["jsonl", "csv", "parquet"] = "jsonl",
+        source: str | None = None,
     ) -> FileResponse:
         handle, name = tempfile.mkstemp(prefix="opencdp-export-", suffix=f".{format}")
         os.close(handle)
         path = Path(name)
         try:
-            rows = admin.export_events(path, format, source)
+            rows = admin.export_events(path, format, source, export_masking(request))
         except Exception:
             path.unlink(missing_ok=True)
             raise

@@ -14,11 +14,14 @@ import orjson
 class RequestRejected(Exception):
     """The request as a whole cannot be accepted; becomes a JSON error with this status."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(
+        self, status: int, code: str, message: str, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
+        self.headers = headers or {}
 
 
 def too_large(limit: int) -> RequestRejected:

@@ -32,6 +32,7 @@ from opencdp.collect.messages import BatchEnvelope, EventRecord, InvalidMessage,
 from opencdp.collect.quarantine import Rejection, add_rejections, mark
 from opencdp.collect.sources import HARD_LIMIT_BYTES, Source, list_sources
 from opencdp.config import Settings
+from opencdp.security.rate_limits import TokenBuckets, retry_after
 
 
 @dataclass(slots=True)
@@ -125,6 +126,7 @@ class Collector:
         self.settings = settings
         self.keys = keys
         self._submit = submit
+        self.throttle: TokenBuckets | None = None  # events per write key (set by the server)
 
     def limits(self, source: Source) -> tuple[int, int]:
         return (
@@ -168,6 +170,10 @@ class Collector:
                 source.source_id, received_at, client_ip=client_ip,
                 max_message_bytes=max_message, default_region=source.default_region,
             )  # fmt: skip
+        if self.throttle is not None:
+            wait = self.throttle.take(source.source_id, len(messages))
+            if wait:
+                raise rate_limited(wait)
         ingest = Ingest()
         for message in messages:
             try:
@@ -188,3 +194,11 @@ class Collector:
         ingest.events = EventBatch.of(ingest.records)
         weight = max(1, len(ingest.records) + len(ingest.rejections))
         return self._submit(ingest, weight)
+
+
+def rate_limited(wait: float) -> RequestRejected:
+    return RequestRejected(
+        429, "rate_limited",
+        f"this write key sent more events than its rate limit; retry after {retry_after(wait)} s",
+        {"Retry-After": retry_after(wait)},
+    )  # fmt: skip

@@ -7,6 +7,7 @@ Lines and Parquet holds them as JSON text.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -69,12 +70,22 @@ def _batches(con: duckdb.DuckDBPyConnection, source_id: str | None) -> pa.Record
 
 
 def export_events(
-    con: duckdb.DuckDBPyConnection, out: Path | BinaryIO, fmt: str, source_id: str | None = None
+    con: duckdb.DuckDBPyConnection,
+    out: Path | BinaryIO,
+    fmt: str,
+    source_id: str | None = None,
+    transform: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
 ) -> int:
-    """Write every stored field of every event (optionally of one source); return the count."""
+    """Write every stored field of every event (optionally of one source); return the count.
+
+    `transform` rewrites each row on its way out (PII masking for callers without PII
+    access); in CSV and Parquet rows the nested objects are still JSON text.
+    """
     if fmt not in EXPORT_FORMATS:
         raise ValueError(f"format must be one of {', '.join(EXPORT_FORMATS)}")
     reader = _batches(con, source_id)
+    if transform is not None and fmt != "jsonl":
+        reader = _transformed(reader, transform)
     written = 0
     if fmt == "parquet":
         with pq.ParquetWriter(out, reader.schema) as writer:
@@ -91,9 +102,25 @@ def export_events(
         try:
             for batch in reader:
                 for row in batch.to_pylist():
-                    sink.write(orjson.dumps(_as_message(row), option=orjson.OPT_APPEND_NEWLINE))
+                    message = _as_message(row)
+                    if transform is not None:
+                        message = transform(message)
+                    sink.write(orjson.dumps(message, option=orjson.OPT_APPEND_NEWLINE))
                 written += batch.num_rows
         finally:
             if isinstance(out, Path):
                 sink.close()
     return written
+
+
+def _transformed(
+    reader: pa.RecordBatchReader, transform: Callable[[dict[str, Any]], dict[str, Any]]
+) -> pa.RecordBatchReader:
+    schema = reader.schema
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        for batch in reader:
+            rows = [transform(row) for row in batch.to_pylist()]
+            yield pa.RecordBatch.from_pylist(rows, schema=schema)
+
+    return pa.RecordBatchReader.from_batches(schema, batches())
