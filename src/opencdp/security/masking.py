@@ -89,16 +89,19 @@ def _mask_object(obj: dict[str, Any], schema: PiiSchema, in_person: bool) -> dic
     out: dict[str, Any] = {}
     for key, item in obj.items():
         if schema.is_pii(key, in_person):
-            out[key] = _mask_field(item)
+            out[key] = _mask_field(item, schema)
         else:
             out[key] = mask_document(item, schema, in_person or key in PERSONAL_CONTAINERS)
     return out
 
 
-def _mask_field(item: Any) -> Any:
+def _mask_field(item: Any, schema: PiiSchema) -> Any:
     """A PII field's content; an object with a value (lineage, a fix) keeps its metadata."""
     if isinstance(item, dict) and _VALUE_KEYS & item.keys():
-        return {k: mask_value(v) if k in _VALUE_KEYS else v for k, v in item.items()}
+        return {
+            k: mask_value(v) if k in _VALUE_KEYS else mask_document(v, schema, True)
+            for k, v in item.items()
+        }
     return mask_value(item)
 
 
