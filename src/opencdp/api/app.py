@@ -92,7 +92,7 @@ def create_app(settings: Settings) -> FastAPI:
     }))  # fmt: skip
     app.include_router(destinations_router(admin), dependencies=access("destinations"))
     app.include_router(computed_traits_router(admin), dependencies=access("traits"))
-    app.include_router(backups_router(admin), dependencies=guard)
+    app.include_router(backups_router(admin), dependencies=access("backup"))
     return app
 
 
