@@ -8,13 +8,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import FastAPI, Request
 from starlette.responses import Response
 
 from opencdp import __version__
 from opencdp.activate import DeadLetterNotFound, DestinationNotFound, SyncInProgress
 from opencdp.admin import Admin, NotFound
-from opencdp.api.auth import access, authenticate
+from opencdp.api.auth import access
 from opencdp.api.backups import backups_router
 from opencdp.api.collect import collection_router
 from opencdp.api.computed_traits import computed_traits_router
@@ -77,9 +77,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(collection_router(workspace.collector))
     # Every admin router states the resource it acts on: GET needs `<resource>:read`, other
     # methods `<resource>:write`, with the listed exceptions (docs/security.md has the table;
-    # tests/security/test_route_permissions.py fails for a route without one).
+    # tests/api/test_route_permissions.py fails for a route without one).
     install_security(app, admin, settings)
-    guard = [Depends(authenticate)]  # authentication only: give new routers `access(...)`
     app.include_router(sources_router(admin), dependencies=access("sources"))
     app.include_router(events_router(admin), dependencies=access("events"))
     app.include_router(imports_router(admin), dependencies=access("imports"))
