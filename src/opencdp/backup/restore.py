@@ -34,8 +34,9 @@ from opencdp.crypto.keys import key_file
 from opencdp.db.migrations import available_migrations
 from opencdp.workspace import Workspace
 
-# Erasures journaled this long before the snapshot are applied again too: an erasure may
-# journal its intent before its deletions commit, and applying one twice changes nothing.
+# Erasures journaled this long before the snapshot are applied again too: an erasure's
+# journal time is read inside the transaction that deletes, before it commits (so a snapshot
+# may start in between), and applying an erasure twice changes nothing.
 JOURNAL_MARGIN = timedelta(minutes=10)
 _IN_USE = re.compile(r"lock|same database file", re.IGNORECASE)
 

@@ -1,0 +1,80 @@
+"""Backup → erase → restore: the person erased after the backup does not come back.
+
+The backup still holds the person; `opencdp restore` replays the privacy stage's erasure
+journal (`privacy/journal.py`: keyed hashes only) for erasures recorded since the backup.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from opencdp.admin import Admin
+from opencdp.backup import restore_backup
+from opencdp.workspace import Workspace
+from tests.backup.conftest import sibling
+from tests.collecting import collect
+
+pytest.importorskip("opencdp.privacy.journal")
+
+
+def mentions(ws: Workspace, values: list[str]) -> dict[str, int]:
+    """Rows of every table whose text (the whole row cast to text) contains any value."""
+    tables = ws.read(lambda c: c.execute(
+        "SELECT schema_name, table_name FROM duckdb_tables()"
+        " WHERE database_name = current_database()").fetchall())  # fmt: skip
+    found = {}
+    for schema, table in tables:
+        sql = (f'SELECT count(*) FROM "{schema}"."{table}" AS r WHERE '
+               + " OR ".join("contains(r::VARCHAR, ?)" for _ in values))  # fmt: skip
+        count = ws.read(lambda c, sql=sql: c.execute(sql, values).fetchall()[0][0])
+        if count:
+            found[f"{schema}.{table}"] = count
+    return found
+
+
+def a_person(ws: Workspace) -> tuple[str, list[str]]:
+    """An e-mail identifying a profile with several identifiers, and those identifiers."""
+    profile, email = ws.read(lambda c: c.execute(
+        "SELECT profile_id, any_value(identifier_value) FILTER (identifier_type = 'email')"
+        " FROM identity_links GROUP BY profile_id"
+        " HAVING count(*) FILTER (identifier_type = 'email') = 1"
+        "  AND count(*) FILTER (identifier_type IN ('phone', 'customer_id')) >= 1"
+        " ORDER BY profile_id LIMIT 1").fetchall()[0])  # fmt: skip
+    mine = ("SELECT identifier_value FROM identity_links WHERE profile_id = ?"
+            " AND identifier_type IN ('email', 'phone', 'customer_id')")  # fmt: skip
+    values = ws.read(lambda c: c.execute(mine, [profile]).fetchall())
+    return email, sorted(v for (v,) in values)
+
+
+def test_backup_erase_restore_keeps_the_person_erased(store, settings):
+    ws = store.ws
+    email, values = a_person(ws)
+    assert mentions(ws, values)  # the person is in the store ...
+    made = store.create_backup()  # ... and in the backup
+    receipt = ws.privacy.erase(f"email:{email}")
+    assert receipt["status"] == "completed", receipt
+    assert mentions(ws, values) == {}
+    ws.close()
+
+    # Without the journal, the backup would bring the person back:
+    plain = sibling(settings, "without-journal")
+    restore_backup(plain, Path(made["path"]), reapply=lambda ws, since: [])
+    with Workspace(plain) as again:
+        assert mentions(again, values)
+
+    report = restore_backup(settings, Path(made["path"]))
+    assert report["erasures_reapplied"] == 1
+    with Workspace(settings) as restored:
+        assert mentions(restored, values) == {}
+        # and they stay suppressed: their identifiers arriving again are dropped
+        collect(Admin(restored), [{"type": "identify", "userId": "returning",
+                                   "messageId": "back-1", "traits": {"email": email}}])  # fmt: skip
+        assert mentions(restored, values) == {}
+
+    # restoring the same backup again changes nothing more (the journal replays idempotently)
+    again_report = restore_backup(settings, Path(made["path"]))
+    assert again_report["erasures_reapplied"] == 1
+    with Workspace(settings) as twice:
+        assert mentions(twice, values) == {}
