@@ -13,6 +13,7 @@ from typing import Any, BinaryIO
 
 from opencdp.admin_backups import BackupAdmin
 from opencdp.admin_destinations import DestinationAdmin
+from opencdp.admin_privacy import PrivacyAdmin
 from opencdp.admin_security import SecurityAdmin
 from opencdp.admin_segments import SegmentAdmin
 from opencdp.admin_traits import ComputedTraitAdmin
@@ -37,7 +38,8 @@ class NotFound(LookupError):
     """The named object does not exist."""
 
 
-class Admin(SegmentAdmin, DestinationAdmin, ComputedTraitAdmin, BackupAdmin, SecurityAdmin):
+class Admin(SegmentAdmin, DestinationAdmin, ComputedTraitAdmin, BackupAdmin, SecurityAdmin,
+            PrivacyAdmin):
     def __init__(self, workspace: Workspace) -> None:
         self.ws = workspace
 

@@ -26,6 +26,10 @@ from opencdp.config import Settings
 from opencdp.db import Writer, WriterSaturated, open_database
 from opencdp.identity.resolver import IdentityResolver
 from opencdp.identity.stitcher import IdentityStitcher
+from opencdp.privacy.retention import apply_policies
+from opencdp.privacy.screening import batch_screener
+from opencdp.privacy.service import Privacy
+from opencdp.privacy.suppression import Suppression, record_drops
 from opencdp.profiles.computed import register_builtins
 from opencdp.profiles.computed_listener import ComputedTraitsFollower
 from opencdp.profiles.event_order import compact
@@ -58,13 +62,20 @@ class Workspace:
         )
         self.source_keys = SourceKeys()
         self.source_keys.refresh(con)
-        ingest = IngestHandler(self.event_log)
+        # Erased people's identifiers (keyed hashes): collection and imports drop them.
+        self.suppression = Suppression.for_settings(settings)
+        self.suppression.load(con)
+        ingest = IngestHandler(self.event_log, self.suppression)
         self.collector = Collector(
             settings,
             self.source_keys,
             lambda payload, weight: self.writer.submit(ingest, payload, weight),
+            self.suppression,
         )
-        self.source_records = SourceRecordStore(self.event_log.reserve)
+        self._screen_batch = batch_screener(self.suppression)
+        self.source_records = SourceRecordStore(
+            self.event_log.reserve, self._screen_batch, record_drops
+        )
         self.identity = IdentityResolver(self.read, self.write)
         self.profiles = ProfileRefresher(self.identity, self.write)
         self.computed_traits = ComputedTraitsFollower(
@@ -79,10 +90,13 @@ class Workspace:
                 lambda: scheduled_evaluation(self.write))),
             ("event_order", lambda: self.profiles.exclusive(lambda: self.write(compact))),
             ("destinations", lambda: run_due_syncs(Access(self.read, self.write), _now())),
+            ("retention", lambda: apply_policies(self, _now())),
         ])  # fmt: skip
         self._stitcher: IdentityStitcher | None = None
         self.writer.start()
         self.write(register_builtins)
+        self.privacy = Privacy(self)
+        self.privacy.resume()  # requests a crash left running
 
     @property
     def stitching(self) -> bool:
@@ -102,6 +116,7 @@ class Workspace:
         An import is not a client that can retry later, so when live collection has
         filled the writer queue it waits its turn instead of failing.
         """
+        batch = self._screen_batch(batch)  # on the importing thread, not the writer's
         delay = 0.01
         while True:
             try:

@@ -32,6 +32,7 @@ from opencdp.collect.messages import BatchEnvelope, EventRecord, InvalidMessage,
 from opencdp.collect.quarantine import Rejection, add_rejections, mark
 from opencdp.collect.sources import HARD_LIMIT_BYTES, Source, list_sources
 from opencdp.config import Settings
+from opencdp.privacy.suppression import Suppression, raw_identifiers, record_drops
 from opencdp.security.rate_limits import TokenBuckets, retry_after
 
 
@@ -43,6 +44,9 @@ class Ingest:
     rejections: list[Rejection] = field(default_factory=list)
     replayed: list[int] = field(default_factory=list)  # quarantine rows this resolves
     events: EventBatch | None = None  # `records` as columns; built by `Collector.submit`
+    source_id: str = ""
+    screened: int = -1  # the suppression version the records were screened against
+    suppressed: int = 0  # messages dropped: they carried an erased person's identifier
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,12 +60,25 @@ class IngestResult:
 class IngestHandler:
     """Writer handler: events and quarantine rows of many requests in one transaction."""
 
-    def __init__(self, event_log: EventLog) -> None:
+    def __init__(self, event_log: EventLog, suppression: Suppression | None = None) -> None:
         self.event_log = event_log
+        self.suppression = suppression
 
     def apply(
         self, con: duckdb.DuckDBPyConnection, payloads: Sequence[Ingest]
     ) -> tuple[list[IngestResult], Callable[[], None] | None]:
+        suppression = self.suppression
+        if suppression is not None:  # screened before an erasure committed: once more
+            for p in payloads:
+                if p.screened != suppression.version:
+                    suppression.screen(p)
+            drops: dict[tuple[str, str], int] = {}
+            for p in payloads:
+                if p.suppressed:
+                    key = (p.source_id, "collect")
+                    drops[key] = drops.get(key, 0) + p.suppressed
+            if drops:
+                record_drops(con, drops)
         batches = [EventBatch.of(p.records) if p.events is None else p.events for p in payloads]
         appended, publish = self.event_log.apply(con, batches)
         add_rejections(con, [r for p in payloads for r in p.rejections])
@@ -122,10 +139,17 @@ def write_key_from_basic(authorization: str | None) -> str | None:
 class Collector:
     """Turns collection requests into committed events and quarantine rows."""
 
-    def __init__(self, settings: Settings, keys: SourceKeys, submit: Callable[..., Future[Any]]):
+    def __init__(
+        self,
+        settings: Settings,
+        keys: SourceKeys,
+        submit: Callable[..., Future[Any]],
+        suppression: Suppression | None = None,
+    ):
         self.settings = settings
         self.keys = keys
         self._submit = submit
+        self.suppression = suppression
         self.throttle: TokenBuckets | None = None  # events per write key (set by the server)
 
     def limits(self, source: Source) -> tuple[int, int]:
@@ -174,15 +198,22 @@ class Collector:
             wait = self.throttle.take(source.source_id, len(messages))
             if wait:
                 raise rate_limited(wait)
-        ingest = Ingest()
+        ingest = Ingest(source_id=source.source_id)
         for message in messages:
             try:
                 ingest.records.append(normalize(message, envelope, type_hint))
             except InvalidMessage as exc:
+                if self.suppression is not None and self.suppression.blocks(
+                    raw_identifiers(message)
+                ):  # an erased person's invalid message is not quarantined either
+                    ingest.suppressed += 1
+                    continue
                 ingest.rejections.append(
                     Rejection(source.source_id, "collect", exc.reason, quarantine_text(message),
                               received_at)
                 )  # fmt: skip
+        if self.suppression is not None:
+            self.suppression.screen(ingest)
         return source, ingest
 
     def submit(self, ingest: Ingest) -> Future[IngestResult]:

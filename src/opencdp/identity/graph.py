@@ -99,6 +99,33 @@ class IdentityGraph:
             usable.append(identifier)
         return usable, skipped
 
+    def forget(
+        self, profile_ids: Iterable[str], identifiers: Iterable[Identifier] = ()
+    ) -> tuple[int, int]:
+        """Erase people: their profiles, identifiers, merges and refusals, in place.
+
+        `profile_ids` may include ids of profiles merged away (their merges go too);
+        `identifiers` adds any not on those profiles (refused by a limit). The rest of the
+        graph is untouched, so no rebuild is needed. Returns (profiles, identifiers) removed.
+        """
+        ids = set(profile_ids)
+        gone: set[Identifier] = set(identifiers)
+        removed = 0
+        for profile_id in ids:
+            members = self._table.remove(profile_id)
+            removed += bool(members)
+            gone.update(members)
+        for identifier in list(gone):
+            profile = self._table.assigned.get(identifier)
+            if profile is not None:  # listed, but on a profile not named: leave it
+                gone.discard(identifier)
+        self._guard.forget(gone, ids)
+        self._merges = [m for m in self._merges if not (
+            m.survivor in ids or m.absorbed in ids or m.identifier in gone)]  # fmt: skip
+        self._violations = [v for v in self._violations
+                            if not (v.profile_id in ids or v.identifier in gone)]  # fmt: skip
+        return removed, len(gone)
+
     def profile_of(self, identifier: Identifier) -> str | None:
         """The profile an identifier is on, or None if it was never linked."""
         profile = self._table.assigned.get(identifier)

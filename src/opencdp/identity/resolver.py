@@ -105,6 +105,25 @@ class IdentityResolver:
             self._write(lambda con: _record_unmerge(con, origin))
             return self._rebuild()
 
+    def forget(
+        self, profile_ids: Iterable[str], identifiers: Iterable[tuple[str, str]] = ()
+    ) -> tuple[int, int]:
+        """Remove erased people from the live graph (see `IdentityGraph.forget`); the tables
+        are the erasure's to delete from. Nothing to do before the graph is built: it is
+        built from the log, which no longer holds them."""
+        with self._lock:
+            graph = self._graph
+            if graph is None:
+                return 0, 0
+            ids = set(profile_ids)
+            listed = {Identifier(t, v) for t, v in identifiers}
+            result = graph.forget(ids, listed)
+            for identifier in listed:
+                self._known.pop(f"{identifier.type}:{identifier.value}", None)
+            self._seen = {key for key in self._seen
+                          if key[0] not in listed and key[1] not in ids}  # fmt: skip
+            return result
+
     def _rebuild(self) -> int:
         graph = IdentityGraph(self._rules, self._read(_unmerged_origins))
         self._graph = graph

@@ -8,6 +8,8 @@ its own, exceed `IdentityRules.max_profiles_per_value`. It stays on the profile 
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from opencdp.identity.model import Identifier
 
 
@@ -30,3 +32,12 @@ class SharedValueGuard:
         if len(profiles) >= self.max_profiles:  # its own profile makes one more
             self.shared.add(identifier)
             del self.refused_by[identifier]
+
+    def forget(self, identifiers: Collection[Identifier], profile_ids: Collection[str]) -> None:
+        """Drop what is counted about erased identifiers and profiles."""
+        for identifier in identifiers:
+            self.refused_by.pop(identifier, None)
+            self.shared.discard(identifier)
+        if profile_ids:
+            for refusers in self.refused_by.values():
+                refusers.difference_update(profile_ids)

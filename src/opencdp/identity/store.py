@@ -104,6 +104,17 @@ class ProfileTable:
             assigned[member] = survivor
         del self.profiles[absorbed.profile_id]
 
+    def remove(self, profile_id: str) -> list[Identifier]:
+        """Take a profile and its identifiers out entirely (erasure); returns the identifiers."""
+        profile = self.profiles.pop(profile_id, None)
+        if profile is None:
+            return []
+        assigned = self.assigned
+        for member in profile.members:
+            if assigned.get(member) is profile:
+                del assigned[member]
+        return list(profile.members)
+
     @staticmethod
     def draft(members: Iterable[Identifier]) -> Profile:
         """A draft holding `members`, the first of which names it once registered."""

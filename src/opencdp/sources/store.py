@@ -28,6 +28,8 @@ class BatchToStore:
     prepared: Prepared | None
     unreadable: list[Rejection] = field(default_factory=list)  # rows the reader could not parse
     replayed: list[int] = field(default_factory=list)  # quarantine rows this batch resolves
+    screened: int = -1  # suppression version the rows were screened against (privacy)
+    suppressed: int = 0  # rows dropped: they carried an erased person's identifier
 
     @property
     def weight(self) -> int:
@@ -40,6 +42,7 @@ class StoredCounts:
     events: int
     unchanged: int
     quarantined: int
+    suppressed: int = 0
 
 
 def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
@@ -61,10 +64,20 @@ def _rejection(batch: BatchToStore, row: dict[str, Any], now: datetime) -> Rejec
 
 
 class SourceRecordStore:
-    """Writer handler for imported batches. `reserve` claims event sequence numbers."""
+    """Writer handler for imported batches. `reserve` claims event sequence numbers;
+    `screen` drops the rows of erased people (`privacy.screening`) and `record_drops`
+    counts them."""
 
-    def __init__(self, reserve: Callable[[int], int]) -> None:
+    def __init__(
+        self,
+        reserve: Callable[[int], int],
+        screen: Callable[[BatchToStore], BatchToStore] | None = None,
+        record_drops: Callable[[duckdb.DuckDBPyConnection, dict[tuple[str, str], int]], None]
+        | None = None,
+    ) -> None:
         self._reserve = reserve
+        self._screen = screen
+        self._record_drops = record_drops
 
     def apply(
         self, con: duckdb.DuckDBPyConnection, payloads: Sequence[BatchToStore]
@@ -73,6 +86,10 @@ class SourceRecordStore:
 
     def _store(self, con: duckdb.DuckDBPyConnection, batch: BatchToStore) -> StoredCounts:
         now = datetime.now(UTC)
+        if self._screen is not None:
+            batch = self._screen(batch)
+            if batch.suppressed and self._record_drops is not None:
+                self._record_drops(con, {(batch.source_id, "import"): batch.suppressed})
         records = unchanged = events = 0
         rejections = list(batch.unreadable)
         if batch.prepared is not None:
@@ -83,7 +100,7 @@ class SourceRecordStore:
         quarantined = add_rejections(con, rejections)
         for quarantine_id in batch.replayed:
             mark(con, quarantine_id, "replayed")
-        return StoredCounts(records, events, unchanged, quarantined)
+        return StoredCounts(records, events, unchanged, quarantined, batch.suppressed)
 
     def _upsert_records(
         self, con: duckdb.DuckDBPyConnection, batch: BatchToStore, now: datetime

@@ -1,0 +1,261 @@
+"""Erasing one person from the database, in one write transaction.
+
+What is theirs: the events placed on their profiles and every event listing one of their
+identifiers (an event of someone else that carried their identifier, refused by a rule,
+carries their data too), their imported records (their `source_record` identifiers, and any
+record whose identifier columns hold one of their identifiers), quarantined messages and
+rows mentioning an identifier, the profile tables, identity history, segment memberships and
+history, what destinations hold and pending deliveries. Each table is deleted from by key
+where it has one (64-bit profile keys, record keys, seqs), so a person among millions costs
+a few scans of integer columns. Other people whose events were deleted have their golden
+record derived again; segment counts are corrected.
+
+The same transaction stores the keyed hashes of their identifiers as suppressed, so nothing
+can arrive between the deletion and the suppression.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import duckdb
+import orjson
+
+from opencdp.keys import stable_key
+from opencdp.privacy.catalog import generic_tables, tables
+from opencdp.privacy.rederive import rederive_profiles
+from opencdp.privacy.subject import Subject
+from opencdp.profiles.event_order import sorted_through
+
+_TEMP = ("_er_profiles", "_er_idents", "_er_records", "_er_seqs", "_er_origins")
+
+
+def prepare(con: duckdb.DuckDBPyConnection, subject: Subject) -> None:
+    """Temporary tables naming what is theirs: profiles, identifiers, records, seqs, origins.
+
+    Shared by erasure and the access export, so both see exactly the same rows."""
+    ids = subject.profile_ids
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _er_profiles AS SELECT p AS profile_id,"
+        " md5_number_upper(p) AS profile_key FROM unnest($ids::VARCHAR[]) t(p)", {"ids": ids}
+    )
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _er_idents AS SELECT *, identifier_type || ':'"
+        " || identifier_value AS ident FROM (SELECT unnest($t::VARCHAR[]) AS identifier_type,"
+        " unnest($v::VARCHAR[]) AS identifier_value)",
+        {"t": [t for t, _ in subject.identifiers], "v": [v for _, v in subject.identifiers]},
+    )
+    records = subject.records
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _er_records AS SELECT unnest($s::VARCHAR[]) AS source_id,"
+        " unnest($r::VARCHAR[]) AS record_id, unnest($k::UBIGINT[]) AS record_key",
+        {"s": [s for s, _ in records], "r": [r for _, r in records],
+         "k": [stable_key(s, r) for s, r in records]},
+    )  # fmt: skip
+    _records_by_identifier(con, subject)
+    keys = _literal(stable_key_of(p) for p in ids)
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _er_seqs AS"
+        f" SELECT seq FROM profile_events_by_profile WHERE profile_key IN ({keys})"
+        f" UNION SELECT seq FROM profile_events WHERE seq > $sorted AND profile_key IN ({keys})"
+        " UNION SELECT seq FROM events WHERE list_has_any(identifiers, $idents::VARCHAR[])",
+        {"sorted": sorted_through(con), "idents": subject.texts},
+    )
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _er_origins AS"
+        " SELECT 'event:' || seq AS origin FROM _er_seqs"
+        " UNION SELECT 'record:' || source_id || ':' || record_id FROM _er_records"
+        " UNION SELECT 'match:' || record_l || '|' || record_r FROM identity_matches"
+        "  WHERE record_l IN (SELECT source_id || ':' || record_id FROM _er_records)"
+        "     OR record_r IN (SELECT source_id || ':' || record_id FROM _er_records)"
+    )
+
+
+def stable_key_of(profile_id: str) -> int:
+    """`md5_number_upper(profile_id)`: the profile key the event and member tables hold."""
+    return stable_key(profile_id)
+
+
+def _literal(keys: Any) -> str:
+    # Our own integers as a literal list: DuckDB prunes row groups by their min/max.
+    return ", ".join(str(int(k)) for k in keys) or "NULL"
+
+
+def _records_by_identifier(con: duckdb.DuckDBPyConnection, subject: Subject) -> None:
+    """Records whose identifier columns hold one of their identifiers, linked or not (a
+    record refused by a rule, or not resolved yet). A substring test on the JSON text picks
+    the few candidates; the exact test runs on those only."""
+    values = [v for t, v in subject.identifiers if t != "source_record"]
+    if not values:
+        return
+    needles = [orjson.dumps(v).decode()[1:-1] for v in values]
+    test = " OR ".join(f"contains(r.identifiers::VARCHAR, $n{i})" for i in range(len(needles)))
+    con.execute(
+        "INSERT INTO _er_records SELECT r.source_id, r.record_id, r.record_key"
+        f" FROM source_records r WHERE ({test}) AND EXISTS (SELECT 1 FROM"
+        "  json_each(r.identifiers) j WHERE j.key || ':' || (j.value ->> '$') IN"
+        "  (SELECT ident FROM _er_idents))"
+        " AND (r.source_id, r.record_id) NOT IN (SELECT source_id, record_id FROM _er_records)",
+        {f"n{i}": n for i, n in enumerate(needles)},
+    )
+
+
+def quarantine_condition(subject: Subject) -> tuple[str, dict[str, Any]]:
+    """SQL matching quarantined payloads that mention one of their identifiers.
+
+    Payloads are JSON text as received: e-mail addresses are matched anywhere,
+    case-insensitively; other values as a whole JSON string (`"u-42"`), so a short id does
+    not match inside unrelated text. Values a person typed differently (a phone number with
+    spaces) are not recognised."""
+    parts, params = [], {}
+    for i, (kind, value) in enumerate(subject.identifiers):
+        if kind == "source_record":
+            continue
+        params[f"q{i}"] = value.lower() if "@" in value else orjson.dumps(value).decode().lower()
+        parts.append(f"contains(lower(payload), $q{i})")
+    return (" OR ".join(parts) or "false"), params
+
+
+def erase_rows(con: duckdb.DuckDBPyConnection, subject: Subject) -> dict[str, Any]:
+    """Delete everything of `subject`; returns rows deleted per table (and what else was
+    done), without personal data."""
+    prepare(con, subject)
+    counts: dict[str, int] = {}
+    keys = _literal(stable_key_of(p) for p in subject.profile_ids)
+    placed_elsewhere = _others_with_erased_events(con, keys)
+    in_profiles = "profile_id IN (SELECT profile_id FROM _er_profiles)"
+    ident = "(identifier_type, identifier_value) IN (SELECT identifier_type, identifier_value FROM _er_idents)"  # noqa: E501
+    origin = "origin IN (SELECT origin FROM _er_origins)"
+    statements = {
+        "events": "seq IN (SELECT seq FROM _er_seqs)",
+        "profile_events": f"profile_key IN ({keys}) OR seq IN (SELECT seq FROM _er_seqs)",
+        "profile_events_by_profile": f"profile_key IN ({keys})"
+                                     " OR seq IN (SELECT seq FROM _er_seqs)",
+        "profiles": in_profiles,
+        "profile_consents": in_profiles,
+        "profile_predictions": in_profiles,
+        "computed_trait_positions": in_profiles,
+        "segment_history": in_profiles,
+        "destination_state": in_profiles,
+        "suppressed_profiles": in_profiles,
+        "identity_links": f"{in_profiles} OR {ident}",
+        "identity_merges": f"survivor IN (SELECT profile_id FROM _er_profiles) OR absorbed IN"
+                           f" (SELECT profile_id FROM _er_profiles) OR {ident} OR {origin}",
+        "identity_violations": f"{in_profiles} OR {ident} OR {origin}",
+        "identity_matches": "record_l IN (SELECT source_id || ':' || record_id FROM _er_records)"
+                            " OR record_r IN (SELECT source_id || ':' || record_id"
+                            " FROM _er_records)",
+        "identity_unmerged": origin,
+        "source_records": "(source_id, record_key) IN (SELECT source_id, record_key"
+                          " FROM _er_records)",
+    }  # fmt: skip
+    present = tables(con)
+    counts["segment_members"], segments = _segment_members(con, keys)
+    for table, where in statements.items():
+        if table in present:
+            counts[table] = _delete(con, table, where)
+    condition, params = quarantine_condition(subject)
+    counts["quarantine"] = _delete(con, "quarantine", condition, params)
+    if "consent_ledger" in present:
+        where = ("(subject_type, subject_value) IN (SELECT identifier_type, identifier_value"
+                 " FROM _er_idents) OR seq IN (SELECT seq FROM _er_seqs)")  # fmt: skip
+        counts["consent_ledger"] = _delete(con, "consent_ledger", where)
+    for table in generic_tables(con):
+        counts[table] = _delete(con, table, in_profiles)
+    letters = _dead_letters(con, subject.profile_ids)
+    if segments:
+        con.execute(
+            "UPDATE segments s SET member_count = (SELECT count(*) FROM segment_members m"
+            " WHERE m.segment_id = s.segment_id) WHERE segment_id IN"
+            " (SELECT unnest($s::VARCHAR[]))", {"s": segments},
+        )  # fmt: skip
+    if placed_elsewhere:
+        rederive_profiles(con, placed_elsewhere)
+    for table in _TEMP:
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+    return {"tables": {t: n for t, n in counts.items() if n}, "dead_letters": letters,
+            "other_profiles_rederived": len(placed_elsewhere)}  # fmt: skip
+
+
+def held_by_destinations(con: duckdb.DuckDBPyConnection, subject: Subject) -> list[str]:
+    """Names of the destinations that were last sent this person (to ask them to delete)."""
+    rows = con.execute(
+        "SELECT DISTINCT d.name FROM destination_state s JOIN destinations d USING"
+        " (destination_id) WHERE s.profile_id IN (SELECT unnest($ids::VARCHAR[]))"
+        " ORDER BY d.name", {"ids": subject.profile_ids},
+    ).fetchall()  # fmt: skip
+    return [row[0] for row in rows]
+
+
+def _delete(
+    con: duckdb.DuckDBPyConnection, table: str, where: str, params: dict[str, Any] | None = None
+) -> int:
+    row = con.execute(f"DELETE FROM {table} WHERE {where}", params or {}).fetchone()
+    return int(row[0]) if row else 0
+
+
+def _segment_members(con: duckdb.DuckDBPyConnection, keys: str) -> tuple[int, list[str]]:
+    rows = con.execute(
+        f"DELETE FROM segment_members WHERE profile_key IN ({keys}) AND profile_id IN"
+        " (SELECT profile_id FROM _er_profiles) RETURNING segment_id"
+    ).fetchall()
+    return len(rows), sorted({row[0] for row in rows})
+
+
+def _others_with_erased_events(con: duckdb.DuckDBPyConnection, keys: str) -> list[str]:
+    """Other people's profiles holding an event that is being erased (it carried one of the
+    person's identifiers): their golden record is derived again without it."""
+    rows = con.execute(
+        "SELECT DISTINCT profile_id FROM profile_events WHERE seq IN (SELECT seq FROM _er_seqs)"
+        f" AND profile_key NOT IN ({keys})"
+    ).fetchall()
+    return sorted(row[0] for row in rows)
+
+
+def _dead_letters(con: duckdb.DuckDBPyConnection, profile_ids: list[str]) -> dict[str, int]:
+    """Take the person out of undelivered webhook batches; a letter left empty is deleted.
+
+    A changed body gets a new idempotency key derived from the old one (as a replay that
+    drops members does), so a receiver never sees two bodies under one key."""
+    if not profile_ids:
+        return {}
+    test = " OR ".join(f"contains(members::VARCHAR, $p{i})" for i in range(len(profile_ids)))
+    rows = con.execute(
+        f"SELECT letter_id, idempotency_key, body, members FROM destination_dead_letters"
+        f" WHERE {test}", {f"p{i}": p for i, p in enumerate(profile_ids)},
+    ).fetchall()  # fmt: skip
+    gone = set(profile_ids)
+    rewritten = deleted = 0
+    for letter_id, key, body, members in rows:
+        kept = [m for m in orjson.loads(members) if m[0] not in gone]
+        if not kept:
+            con.execute("DELETE FROM destination_dead_letters WHERE letter_id = ?", [letter_id])
+            deleted += 1
+            continue
+        new_body = _without_members(body, gone)
+        new_key = _derived_key(key, new_body)
+        con.execute(
+            "UPDATE destination_dead_letters SET body = ?, members = ?, idempotency_key = ?"
+            " WHERE letter_id = ?",
+            [new_body, orjson.dumps(kept).decode(), new_key, letter_id],
+        )
+        rewritten += 1
+    return {k: v for k, v in (("rewritten", rewritten), ("deleted", deleted)) if v}
+
+
+def _without_members(body: str, gone: set[str]) -> str:
+    data = orjson.loads(body)
+    if isinstance(data, dict):
+        for group, members in data.items():
+            if isinstance(members, list):
+                data[group] = [m for m in members if not _member_of(m, gone)]
+    return orjson.dumps(data).decode()
+
+
+def _member_of(member: object, gone: set[str]) -> bool:
+    return isinstance(member, dict) and member.get("profile_id") in gone
+
+
+def _derived_key(key: str, body: str) -> str:
+    return hashlib.sha256(f"{key}\0{body}".encode()).hexdigest()[:32]

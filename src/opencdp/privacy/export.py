@@ -1,0 +1,195 @@
+"""The access export (GDPR Art. 15 and 20): everything held about one person, as one JSON
+document a machine can read.
+
+It reads the rows erasure would delete (the same selection, `erasure.prepare`), so what a
+person can see is exactly what erasing them removes; every table `catalog.PERSONAL` lists
+has a section, tables with a `profile_id` column that nobody classified are added under
+`other_tables`, and the person's own privacy requests are included.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import duckdb
+import orjson
+
+from opencdp.privacy import requests
+from opencdp.privacy.catalog import generic_tables, tables
+from opencdp.privacy.erasure import prepare, quarantine_condition, stable_key_of
+from opencdp.privacy.subject import Subject
+from opencdp.profiles.view import profile_view
+
+FORMAT = "opencdp-access-export/1"
+
+
+def rows(
+    con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any] | list[Any] | None = None
+) -> list[dict[str, Any]]:
+    """Rows as JSON-ready dicts: JSON columns parsed, times as ISO 8601."""
+    cursor = con.execute(sql, params or {})
+    description = cursor.description or []
+    names = [d[0] for d in description]
+    json_columns = {d[0] for d in description if str(d[1]) == "JSON"}
+    out = []
+    for row in cursor.fetchall():
+        item = {}
+        for name, value in zip(names, row, strict=True):
+            if name in json_columns and isinstance(value, str):
+                item[name] = orjson.loads(value)
+            elif isinstance(value, datetime | date):
+                item[name] = value.isoformat()
+            else:
+                item[name] = value
+        out.append(item)
+    return out
+
+
+def access_document(
+    con: duckdb.DuckDBPyConnection, subject: Subject, request_hashes: set[str], *,
+    request_id: str, now: datetime,
+) -> dict[str, Any]:  # fmt: skip
+    """The export of `subject` (its `request_hashes` find their own privacy requests)."""
+    document: dict[str, Any] = {
+        "format": FORMAT,
+        "request_id": request_id,
+        "generated_at": now.isoformat(),
+        "subject": {"profile_ids": subject.profile_ids,
+                    "identifiers": [{"type": t, "value": v} for t, v in subject.identifiers]},
+    }  # fmt: skip
+    prepare(con, subject)
+    present = tables(con)
+    document.update(_profile(con, subject))
+    document.update(_events(con))
+    document["records"] = rows(
+        con, "SELECT * FROM source_records WHERE (source_id, record_key) IN"
+        " (SELECT source_id, record_key FROM _er_records) ORDER BY seq",
+    )  # fmt: skip
+    condition, params = quarantine_condition(subject)
+    document["quarantine"] = rows(
+        con, f"SELECT * FROM quarantine WHERE {condition} ORDER BY quarantine_id", params
+    )
+    by_profile = "WHERE profile_id IN (SELECT profile_id FROM _er_profiles)"
+    document["consents"] = rows(con, f"SELECT * FROM profile_consents {by_profile}"
+                                     " ORDER BY purpose")  # fmt: skip
+    if "consent_ledger" in present:
+        document["consent_ledger"] = rows(
+            con, "SELECT * FROM consent_ledger WHERE (subject_type, subject_value) IN"
+            " (SELECT identifier_type, identifier_value FROM _er_idents)"
+            " OR seq IN (SELECT seq FROM _er_seqs) ORDER BY stated_at, statement_id",
+        )  # fmt: skip
+    document["predictions"] = rows(con, f"SELECT * FROM profile_predictions {by_profile}"
+                                        " ORDER BY prediction, scored_at")  # fmt: skip
+    document["segments"] = rows(
+        con, "SELECT s.name AS segment, m.segment_id, m.profile_id, m.entered_at"
+        " FROM segment_members m JOIN segments s USING (segment_id)"
+        f" WHERE m.profile_key IN ({_keys(subject)}) AND m.{by_profile.removeprefix('WHERE ')}"
+        " ORDER BY s.name",
+    )  # fmt: skip
+    document["segment_history"] = rows(
+        con, "SELECT s.name AS segment, h.* FROM segment_history h LEFT JOIN segments s"
+        f" USING (segment_id) {by_profile.replace('profile_id', 'h.profile_id', 1)}"
+        " ORDER BY h.changed_at",
+    )  # fmt: skip
+    document["destinations"] = _destinations(con, subject)
+    document["suppressed_profiles"] = rows(con, f"SELECT * FROM suppressed_profiles {by_profile}")
+    document["identity"] = _identity(con)
+    document["privacy_requests"] = requests.with_subject_hashes(con, request_hashes)
+    others = {t: rows(con, f"SELECT * FROM {t} {by_profile}") for t in generic_tables(con)}
+    document["other_tables"] = {t: found for t, found in others.items() if found}
+    held = section_sizes(document)
+    if not any(n for key, n in held.items() if key not in ("privacy_requests", "subject")):
+        document["note"] = "no data is held about this identifier"
+    return document
+
+
+def _keys(subject: Subject) -> str:
+    return ", ".join(str(stable_key_of(p)) for p in subject.profile_ids) or "NULL"
+
+
+def _profile(con: duckdb.DuckDBPyConnection, subject: Subject) -> dict[str, Any]:
+    """The golden record, identifiers, traits with where each value came from, computed
+    traits with their positions, and the merges that made the profile."""
+    profile_id = subject.profile_id
+    golden = rows(con, "SELECT * FROM profiles WHERE profile_id IN"
+                       " (SELECT profile_id FROM _er_profiles)")  # fmt: skip
+    view = profile_view(con, profile_id, limit=1) if profile_id and golden else {}
+    positions = rows(con, "SELECT * FROM computed_trait_positions WHERE profile_id IN"
+                          " (SELECT profile_id FROM _er_profiles) ORDER BY name")  # fmt: skip
+    return {
+        "profile": golden[0] if golden else None,
+        "identifiers": rows(con, "SELECT * FROM identity_links WHERE profile_id IN"
+                                 " (SELECT profile_id FROM _er_profiles) OR (identifier_type,"
+                                 " identifier_value) IN (SELECT identifier_type,"
+                                 " identifier_value FROM _er_idents)"
+                                 " ORDER BY identifier_type, identifier_value"),
+        "traits": view.get("traits", {}),
+        "computed_traits": {"values": golden[0]["computed"] if golden else None,
+                            "positions": positions},
+    }  # fmt: skip
+
+
+def _events(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    """Every event of theirs as stored, with the profile each was placed on."""
+    events = rows(con, "SELECT * FROM events WHERE seq IN (SELECT seq FROM _er_seqs) ORDER BY seq")
+    placed = dict(con.execute(
+        "SELECT seq, any_value(profile_id) FROM profile_events WHERE seq IN"
+        " (SELECT seq FROM _er_seqs) GROUP BY seq").fetchall())  # fmt: skip
+    for event in events:
+        event["profile_id"] = placed.get(event["seq"])
+    return {"events": events}
+
+
+def _destinations(con: duckdb.DuckDBPyConnection, subject: Subject) -> dict[str, Any]:
+    held = rows(
+        con, "SELECT d.name AS destination, d.kind, d.purpose, s.profile_id, s.sent_at"
+        " FROM destination_state s JOIN destinations d USING (destination_id)"
+        " WHERE s.profile_id IN (SELECT profile_id FROM _er_profiles) ORDER BY d.name",
+    )  # fmt: skip
+    letters = []
+    ids = set(subject.profile_ids)
+    for letter in rows(con, "SELECT l.letter_id, d.name AS destination, l.status, l.failed_at,"
+                            " l.members, l.body FROM destination_dead_letters l JOIN destinations"
+                            " d USING (destination_id) ORDER BY l.failed_at"):  # fmt: skip
+        mine = [m for m in letter["members"] if m[0] in ids]
+        if mine:
+            body = orjson.loads(letter["body"])
+            sent = [m for group in body.values() if isinstance(group, list) for m in group
+                    if isinstance(m, dict) and m.get("profile_id") in ids]  # fmt: skip
+            letters.append({"letter_id": letter["letter_id"], "destination":
+                            letter["destination"], "status": letter["status"],
+                            "failed_at": letter["failed_at"], "members": mine,
+                            "undelivered": sent})  # fmt: skip
+    return {"held_by": held, "undelivered": letters}
+
+
+def _identity(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    profiles = "(SELECT profile_id FROM _er_profiles)"
+    idents = "(SELECT identifier_type, identifier_value FROM _er_idents)"
+    origins = "(SELECT origin FROM _er_origins)"
+    records = "(SELECT source_id || ':' || record_id FROM _er_records)"
+    return {
+        "merges": rows(con, f"SELECT * FROM identity_merges WHERE survivor IN {profiles} OR"
+                            f" absorbed IN {profiles} OR (identifier_type, identifier_value) IN"
+                            f" {idents} OR origin IN {origins} ORDER BY seq"),
+        "refused_identifiers": rows(con, f"SELECT * FROM identity_violations WHERE profile_id IN"
+                                         f" {profiles} OR (identifier_type, identifier_value) IN"
+                                         f" {idents} OR origin IN {origins} ORDER BY seq"),
+        "record_matches": rows(con, f"SELECT * FROM identity_matches WHERE record_l IN {records}"
+                                    f" OR record_r IN {records} ORDER BY proposed_at"),
+        "unmerged": rows(con, f"SELECT * FROM identity_unmerged WHERE origin IN {origins}"),
+    }  # fmt: skip
+
+
+def section_sizes(document: dict[str, Any]) -> dict[str, int]:
+    """How many items each section holds (the receipt of an access request)."""
+    sizes = {}
+    for key, value in document.items():
+        if isinstance(value, list):
+            sizes[key] = len(value)
+        elif key in ("profile", "traits"):
+            sizes[key] = len(value or {}) if key == "traits" else int(value is not None)
+        elif isinstance(value, dict) and key != "subject":
+            sizes[key] = sum(len(v) for v in value.values() if isinstance(v, list | dict))
+    return sizes

@@ -1,0 +1,292 @@
+"""Running data-subject requests as jobs that survive a crash.
+
+A request is a row (`privacy.requests`) and a few steps; after each step the row says which
+step is done, and every step can run twice without harm, so a request left `running` by a
+crash is resumed from its last step when the workspace opens again.
+
+Erasure:
+1. `database` — in one write transaction: find the person (from the identifier, or from
+   journal hashes), delete their rows (`erasure.erase_rows`), store their identifier hashes
+   as suppressed and put them in the in-memory set the collector and importers check, and
+   record what later steps need. Then their component leaves the live identity graph
+   (`IdentityResolver.forget`, no rebuild). Derived work (identity stitching, profile
+   updates, scheduled jobs) waits on the refresher's lock meanwhile, so nothing it read
+   before the deletion can be written back after it.
+2. `files` — destination files are rewritten without them, their stored access exports are
+   deleted, and registered `after_erasure` hooks run (e.g. destroying their data keys).
+3. `journal` — one line of keyed hashes in the erasure journal outside the database.
+4. completed — the receipt stays; the identifier as given and the person found do not.
+
+Access: find the person, build the export document, keep it under
+`<data_dir>/privacy/exports/<request id>.json` (mode 0600) for download, complete.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+import orjson
+
+from opencdp.privacy import files, requests
+from opencdp.privacy.erasure import erase_rows, held_by_destinations
+from opencdp.privacy.export import access_document, section_sizes
+from opencdp.privacy.journal import JournalEntry, append
+from opencdp.privacy.subject import Subject, find_subject, subject_of_profile, subjects_by_hashes
+from opencdp.privacy.suppression import store_hashes
+
+if TYPE_CHECKING:
+    from opencdp.workspace import Workspace
+
+log = logging.getLogger(__name__)
+Hook = Callable[[Subject], "dict[str, Any] | None"]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Privacy:
+    """Data-subject requests of one workspace."""
+
+    def __init__(self, workspace: Workspace) -> None:
+        self.ws = workspace
+        # Run after an erasure's database step with the person erased (e.g. to destroy their
+        # field-encryption keys); each returns counts for the receipt (no personal data).
+        self.after_erasure: list[tuple[str, Hook]] = []
+
+    # requests ----------------------------------------------------------------------------
+    def access(self, identifier: str) -> dict[str, Any]:
+        """Run an access request; returns the request and the export document."""
+        request_id = self.ws.write(lambda con: requests.create(con, "access", identifier, _now()))
+        document = self.run(request_id)
+        return {"request": self.get(request_id), "export": document}
+
+    def erase(self, identifier: str) -> dict[str, Any]:
+        """Run an erasure request; returns the request with its receipt."""
+        request_id = self.ws.write(lambda con: requests.create(con, "erasure", identifier,
+                                                               _now()))  # fmt: skip
+        self.run(request_id)
+        return self.get(request_id)
+
+    def get(self, request_id: str) -> dict[str, Any]:
+        return self.ws.read(lambda con: requests.get(con, request_id))
+
+    def export_of(self, request_id: str) -> dict[str, Any]:
+        """The stored export of a completed access request."""
+        request = self.get(request_id)
+        path = self._export_path(request_id)
+        if request["kind"] != "access" or not path.exists():
+            raise requests.RequestNotFound(
+                f"request {request_id!r} has no stored export (not an access request, not"
+                " completed, or deleted by a later erasure)")  # fmt: skip
+        data: dict[str, Any] = orjson.loads(path.read_bytes())
+        return data
+
+    def resume(self) -> list[dict[str, Any]]:
+        """Finish every request a crash left `received` or `running` (workspace start)."""
+        done = []
+        for request_id in self.ws.read(requests.unfinished):
+            try:
+                self.run(request_id)
+            except Exception:
+                log.exception("resuming a privacy request failed",
+                              extra={"request_id": request_id})  # fmt: skip
+            done.append(self.get(request_id))
+        return done
+
+    def run(self, request_id: str) -> dict[str, Any] | None:
+        """Run (or resume) one request; an access request returns its document."""
+        request = self.ws.read(lambda con: requests.load(con, request_id))
+        if request["status"] in ("completed", "failed"):
+            return None
+        self.ws.write(lambda con: requests.start(con, request_id, _now()))
+        try:
+            if request["kind"] == "access":
+                return self._access(request)
+            self._erasure(request)
+            return None
+        except Exception as exc:
+            self._fail(request, exc)
+            raise
+
+    def _fail(self, request: dict[str, Any], exc: Exception) -> None:
+        subject = request["subject"]
+        digest = self.ws.suppression.hash(f"text:{subject}") if subject else None
+        message = f"{type(exc).__name__}: the request could not be completed; see the logs"
+        try:
+            self.ws.write(lambda con: requests.fail(con, request["request_id"], message, digest,
+                                                    _now()))  # fmt: skip
+        except Exception:
+            log.exception("recording a failed privacy request failed")
+
+    # access ------------------------------------------------------------------------------
+    def _access(self, request: dict[str, Any]) -> dict[str, Any]:
+        ws, request_id = self.ws, request["request_id"]
+        if not ws.stitching:
+            ws.bring_current()  # one-shot commands: everything collected so far is resolved
+        subject: Subject = ws.read(lambda con: find_subject(con, request["subject"] or ""))
+        hashes = subject.request_hashes(ws.suppression)
+        digest = self._subject_hash(subject, request["subject"])
+        ws.write(lambda con: requests.record_step(con, request_id, "resolved",
+                                                  subject_hash=digest))  # fmt: skip
+        now = _now()
+        document: dict[str, Any] = ws.read(lambda con: access_document(
+            con, subject, hashes, request_id=request_id, now=now))  # fmt: skip
+        path = self._export_path(request_id)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(orjson.dumps(document))
+        receipt = {"found": bool(subject.live), "profiles": subject.live,
+                   "sections": section_sizes(document),
+                   "export": str(path.relative_to(ws.settings.data_dir))}  # fmt: skip
+        ws.write(lambda con: requests.complete(con, request_id, receipt, _now()))
+        return document
+
+    def _export_path(self, request_id: str) -> Any:
+        return self.ws.settings.data_dir.joinpath(*files.EXPORTS, f"{request_id}.json")
+
+    def _subject_hash(self, subject: Subject, text: str | None) -> str | None:
+        if text is None:  # re-applied from the journal: the hashes are all there is
+            return None
+        if subject.found_by:
+            return self.ws.suppression.hash(subject.found_by)
+        return self.ws.suppression.hash(f"text:{(text or '').strip()}")
+
+    # erasure -----------------------------------------------------------------------------
+    def _erasure(self, request: dict[str, Any]) -> None:
+        ws, request_id = self.ws, request["request_id"]
+        if request["step"] in (None, "resolved"):
+            request = ws.profiles.exclusive(lambda: self._erase_database(request))
+        target = request["target"] or {}
+        subject = Subject.from_json(target["subject"])
+        receipt: dict[str, Any] = dict(request["receipt"] or {})
+        if request["step"] == "database":
+            receipt.update(self._erase_files(subject, target.get("exports", [])))
+            ws.write(lambda con: requests.record_step(con, request_id, "files", receipt=receipt))
+            request["step"] = "files"
+        if request["step"] == "files":
+            erased_at = datetime.fromisoformat(receipt["erased_at"])
+            append(ws.settings, JournalEntry(request_id, erased_at, tuple(target["hashes"])))
+            ws.write(lambda con: requests.record_step(con, request_id, "journal"))
+            request["step"] = "journal"
+        receipt["completed_at"] = _now().isoformat()
+        ws.write(lambda con: requests.complete(con, request_id, receipt, _now()))
+
+    def _erase_database(self, request: dict[str, Any]) -> dict[str, Any]:
+        """Step 1 (under the refresher's lock): everything in the database, then the graph."""
+        ws, request_id = self.ws, request["request_id"]
+        ws.profiles.catch_up()  # what was committed before is resolved: links are complete
+        journal_hashes: list[str] = (request["target"] or {}).get("journal_hashes", [])
+        found: list[str] = []
+        loose: list[tuple[str, str]] = []
+        if journal_hashes:  # hashing every identifier is slow: outside the writer
+            people = ws.read(lambda con: subjects_by_hashes(con, ws.suppression, journal_hashes))
+            found = [s.profile_ids[0] for s in people if s.live]
+            loose = [i for s in people if not s.live for i in s.identifiers]
+
+        def erase(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+            if journal_hashes:
+                subject = _union([subject_of_profile(con, p) for p in found]
+                                 + [Subject([], loose)])  # fmt: skip
+            else:
+                subject = find_subject(con, request["subject"] or "")
+            suppression = ws.suppression
+            hashes = sorted(set(subject.hashes(suppression)) | set(journal_hashes))
+            exports = _access_requests_of(con, subject.request_hashes(suppression))
+            held = held_by_destinations(con, subject)
+            deleted = erase_rows(con, subject) if subject else {"tables": {}}
+            newly = store_hashes(con, hashes, request_id)
+            suppression.add(hashes)  # every later write of the writer screens against them
+            receipt = {
+                "erased_at": _now().isoformat(),
+                "found": bool(subject.live),
+                "profiles": subject.live,
+                "identifiers": _types(subject),
+                **deleted,
+                "destinations_to_notify": held,
+                "suppressed_identifiers": len(hashes),
+                "newly_suppressed": newly,
+            }
+            target = {"subject": subject.to_json(), "hashes": hashes, "exports": exports}
+            requests.record_step(con, request_id, "database", target=target, receipt=receipt,
+                                 subject_hash=self._subject_hash(subject, request["subject"]))
+            return {**request, "step": "database", "target": target, "receipt": receipt}
+
+        try:
+            done: dict[str, Any] = ws.write(erase)
+        except Exception:
+            ws.read(ws.suppression.load)  # nothing was committed: back to the stored set
+            raise
+        subject = Subject.from_json(done["target"]["subject"])
+        removed = ws.identity.forget(subject.profile_ids, subject.identifiers)
+        done["receipt"]["live_graph"] = {"profiles": removed[0], "identifiers": removed[1]}
+        return done
+
+    def _erase_files(self, subject: Subject, exports: list[str]) -> dict[str, Any]:
+        def destinations(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, Any]]:
+            return [(n, k, orjson.loads(c)) for n, k, c in con.execute(
+                "SELECT name, kind, config::VARCHAR FROM destinations").fetchall()]  # fmt: skip
+
+        changed = files.scrub_destinations(self.ws.read(destinations), files.needles(subject))
+        out: dict[str, Any] = {
+            "files": [{"destination": c["destination"], "file": c["file"],
+                       "rows_removed": c["rows_removed"]} for c in changed],
+            "exports_deleted": files.delete_exports(self.ws.settings.data_dir, exports),
+        }  # fmt: skip
+        for name, hook in self.after_erasure:
+            result = hook(subject)
+            if result is not None:
+                out.setdefault("hooks", {})[name] = result
+        return out
+
+
+def reapply(workspace: Workspace, entries: list[JournalEntry]) -> list[dict[str, Any]]:
+    """Erase again from journal entries (after a restore); one receipt per entry."""
+    privacy: Privacy = workspace.privacy
+    receipts = []
+    for entry in entries:
+
+        def create(con: duckdb.DuckDBPyConnection, entry: JournalEntry = entry) -> bool:
+            exists = con.execute("SELECT 1 FROM privacy_requests WHERE request_id = ?",
+                                 [entry.request_id]).fetchall()  # fmt: skip
+            if exists:  # erased after the backup, yet known to it: run it again anyway
+                con.execute("DELETE FROM privacy_requests WHERE request_id = ?",
+                            [entry.request_id])  # fmt: skip
+            requests.create(con, "erasure", None, entry.erased_at, origin="journal",
+                            request_id=entry.request_id,
+                            target={"journal_hashes": list(entry.hashes)})  # fmt: skip
+            return bool(exists)
+
+        workspace.write(create)
+        privacy.run(entry.request_id)
+        receipts.append(privacy.get(entry.request_id))
+    return receipts
+
+
+def _union(subjects: list[Subject]) -> Subject:
+    """Several people as one subject: live profiles first, then the ids they absorbed."""
+    live = [s.profile_ids[0] for s in subjects if s.live]
+    rest = [p for s in subjects for p in s.profile_ids[s.live:] if p not in live]
+    identifiers = {i for s in subjects for i in s.identifiers}
+    return Subject(live + sorted(set(rest)), sorted(identifiers), live=len(live))
+
+
+def _types(subject: Subject) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for kind, _ in subject.identifiers:
+        counts[kind] = counts.get(kind, 0) + 1
+    return counts
+
+
+def _access_requests_of(con: duckdb.DuckDBPyConnection, hashes: set[str]) -> list[str]:
+    rows = con.execute(
+        "SELECT request_id FROM privacy_requests WHERE kind = 'access' AND subject_hash IN"
+        " (SELECT unnest($h::VARCHAR[]))", {"h": sorted(hashes)},
+    ).fetchall()  # fmt: skip
+    return [row[0] for row in rows]

@@ -1,0 +1,193 @@
+"""Finding the person a request is about, from any of their identifiers or from hashes.
+
+A person is their profile as identity resolution built it: every identifier linked to it
+(merges move the absorbed profile's identifiers onto the survivor, so following the links
+follows every merge), the ids of the profiles merged into it (their rows linger in history
+tables), and identifiers seen only with them that a limit kept from linking. The journal
+re-applies erasures from keyed hashes alone, so a person can also be found by hashing every
+stored identifier and keeping those whose hash is listed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+
+from opencdp.identity.model import Identifier
+from opencdp.identity.rules import DEFAULT_PRIORITIES
+from opencdp.identity.store import PROFILE_PREFIX, profile_id_for
+from opencdp.privacy.suppression import Suppression
+from opencdp.profiles.lookup import split_identifier
+
+PROFILE_TYPE = "profile_id"  # the subject hash of a request made by profile id
+
+
+@dataclass
+class Subject:
+    """One person: their profiles and identifiers (`(type, value)`)."""
+
+    profile_ids: list[str] = field(default_factory=list)
+    identifiers: list[tuple[str, str]] = field(default_factory=list)
+    found_by: str | None = None  # the `type:value` the request resolved to
+    live: int = 0  # how many of `profile_ids` (the first ones) are live profiles; the rest
+    # are ids they absorbed or could have been named after, whose rows may linger
+
+    @property
+    def profile_id(self) -> str | None:
+        """The live profile (the first id), if the person has one."""
+        return self.profile_ids[0] if self.live else None
+
+    @property
+    def texts(self) -> list[str]:
+        """Every identifier as `type:value` (what events list and suppression hashes)."""
+        return [f"{t}:{v}" for t, v in self.identifiers]
+
+    @property
+    def records(self) -> list[tuple[str, str]]:
+        """Their imported records as (source id, record id)."""
+        found = []
+        for kind, value in self.identifiers:
+            if kind == "source_record":
+                source_id, _, record_id = value.partition(":")
+                found.append((source_id, record_id))
+        return found
+
+    def hashes(self, suppression: Suppression) -> list[str]:
+        """Keyed hashes of every identifier (what is suppressed and journalled)."""
+        return sorted({suppression.hash(text) for text in self.texts})
+
+    def request_hashes(self, suppression: Suppression) -> set[str]:
+        """Hashes a request about this person may carry as its subject: any identifier, or
+        a profile id."""
+        ids = {suppression.hash(f"{PROFILE_TYPE}:{p}") for p in self.profile_ids}
+        return set(self.hashes(suppression)) | ids
+
+    def to_json(self) -> dict[str, Any]:
+        return {"profile_ids": self.profile_ids,
+                "identifiers": [list(i) for i in self.identifiers],
+                "found_by": self.found_by, "live": self.live}  # fmt: skip
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Subject:
+        return cls(list(data["profile_ids"]), [(t, v) for t, v in data["identifiers"]],
+                   data.get("found_by"), int(data.get("live", 0)))  # fmt: skip
+
+    def __bool__(self) -> bool:
+        return bool(self.profile_ids or self.identifiers)
+
+
+def resolve_text(con: duckdb.DuckDBPyConnection, text: str) -> tuple[str, str] | None:
+    """The stored `(type, value)` (or `("profile_id", id)`) a request's identifier names.
+
+    As `profiles.lookup.find_profile_id`: `type:value`, a bare value of any type (the
+    strongest type wins), an e-mail also lower-cased as hygiene stores it, or a profile id.
+    """
+    text = text.strip()
+    if text.startswith(PROFILE_PREFIX):
+        row = con.execute("SELECT 1 FROM identity_links WHERE profile_id = ? LIMIT 1",
+                          [text]).fetchall()  # fmt: skip
+        return (PROFILE_TYPE, text) if row else None
+    kind, value = split_identifier(text)
+    rows = con.execute(
+        "SELECT DISTINCT identifier_type, identifier_value FROM identity_links"
+        " WHERE identifier_value IN (?, ?) AND (?::VARCHAR IS NULL OR identifier_type = ?)",
+        [value, value.lower() if "@" in value else value, kind, kind],
+    ).fetchall()
+    if not rows:
+        return None
+    rows.sort(key=lambda row: (DEFAULT_PRIORITIES.get(row[0], 99), row[1] != value))
+    return str(rows[0][0]), str(rows[0][1])
+
+
+def guess_identifier(text: str) -> tuple[str, str] | None:
+    """`type:value` of an identifier nothing links to: explicit, or an e-mail address."""
+    kind, value = split_identifier(text.strip())
+    if kind is not None:
+        return kind, value
+    if "@" in value and " " not in value:
+        return "email", value.lower()
+    return None
+
+
+def find_subject(con: duckdb.DuckDBPyConnection, text: str) -> Subject:
+    """The person `text` identifies. Without a profile, the identifier alone (events and
+    records may still carry it: refused by every rule, or not resolved yet); empty when
+    nothing can be told about it."""
+    resolved = resolve_text(con, text)
+    if resolved is None:
+        guessed = guess_identifier(text)
+        if guessed is None:
+            return Subject()
+        return Subject([], [guessed], f"{guessed[0]}:{guessed[1]}")
+    kind, value = resolved
+    if kind == PROFILE_TYPE:
+        profile_id = value
+    else:
+        row = con.execute(
+            "SELECT profile_id FROM identity_links WHERE identifier_type = ?"
+            " AND identifier_value = ? LIMIT 1", [kind, value],
+        ).fetchall()  # fmt: skip
+        profile_id = str(row[0][0])
+    subject = subject_of_profile(con, profile_id)
+    subject.found_by = f"{kind}:{value}"
+    return subject
+
+
+def subject_of_profile(con: duckdb.DuckDBPyConnection, profile_id: str) -> Subject:
+    """Everything identity knows of one live profile (see the module docstring)."""
+    links = con.execute(
+        "SELECT identifier_type, identifier_value FROM identity_links WHERE profile_id = ?"
+        " ORDER BY identifier_type, identifier_value", [profile_id],
+    ).fetchall()  # fmt: skip
+    lineage = [row[0] for row in con.execute(
+        "WITH RECURSIVE lineage(profile_id) AS ("
+        "  SELECT ?::VARCHAR UNION"
+        "  SELECT m.absorbed FROM identity_merges m JOIN lineage l ON m.survivor = l.profile_id"
+        ") SELECT profile_id FROM lineage", [profile_id]).fetchall()]  # fmt: skip
+    refused = con.execute(
+        "SELECT DISTINCT v.identifier_type, v.identifier_value FROM identity_violations v"
+        " WHERE v.profile_id IN (SELECT unnest($ids::VARCHAR[])) AND v.rule = 'limit'"
+        " AND NOT EXISTS (SELECT 1 FROM identity_links l WHERE l.identifier_type ="
+        "  v.identifier_type AND l.identifier_value = v.identifier_value)",
+        {"ids": lineage},
+    ).fetchall()
+    identifiers = sorted({(str(t), str(v)) for t, v in [*links, *refused]})
+    named = {profile_id_for(Identifier(t, v)) for t, v in identifiers}
+    others = {row[0] for row in con.execute(  # live profiles of other people keep their ids
+        "SELECT DISTINCT profile_id FROM identity_links WHERE profile_id IN"
+        " (SELECT unnest($ids::VARCHAR[])) AND profile_id <> $own",
+        {"ids": sorted(named), "own": profile_id}).fetchall()}  # fmt: skip
+    rest = sorted((set(lineage) | named) - others - {profile_id})
+    return Subject([profile_id, *rest], identifiers, live=1)
+
+
+def subjects_by_hashes(
+    con: duckdb.DuckDBPyConnection, suppression: Suppression, hashes: Iterable[str]
+) -> list[Subject]:
+    """The people holding an identifier whose keyed hash is in `hashes`.
+
+    Every stored identifier is hashed once (a few seconds for millions): the journal keeps
+    nothing else to find them by.
+    """
+    wanted = set(hashes)
+    if not wanted:
+        return []
+    rows = con.execute(
+        "SELECT identifier_type, identifier_value, profile_id FROM identity_links"
+        " UNION SELECT identifier_type, identifier_value, NULL FROM identity_violations"
+    ).fetchall()
+    profiles: set[str] = set()
+    loose: set[tuple[str, str]] = set()
+    for kind, value, profile_id in rows:
+        if suppression.hash(f"{kind}:{value}") in wanted:
+            if profile_id is not None:
+                profiles.add(profile_id)
+            else:
+                loose.add((kind, value))
+    found = [subject_of_profile(con, p) for p in sorted(profiles)]
+    held = {i for s in found for i in s.identifiers}
+    found += [Subject([], [i]) for i in sorted(loose - held)]
+    return found

@@ -1,0 +1,106 @@
+"""Erasure end to end on a real workspace: nothing of the person is left in any table, later
+events and imports with their identifiers are dropped, other people are untouched."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from opencdp.admin import Admin
+from opencdp.identity.model import Identifier
+from opencdp.privacy.journal import entries, journal_path
+from tests.collecting import collect
+from tests.privacy.people import ANN, BOB, CRM_MAPPING, crm_csv, populate, scan, web_messages
+
+
+@pytest.fixture
+def admin(workspace):
+    return Admin(workspace)
+
+
+def test_erasure_leaves_nothing_of_the_person(admin, tmp_path):
+    ids = populate(admin, tmp_path)
+    assert scan(admin, ANN.values), "the scan finds Ann before erasure"
+    before_bob = admin.get_profile(BOB.user_id)
+    admin.privacy_export(ANN.email)  # a stored access export, to be deleted too
+
+    request = admin.privacy_erase(ANN.phone)  # any identifier finds the whole person
+
+    assert request["status"] == "completed"
+    receipt = request["receipt"]
+    assert receipt["found"] and receipt["profiles"] >= 1
+    for table in ("events", "profiles", "profile_events", "identity_links", "source_records",
+                  "quarantine", "segment_members", "destination_state", "profile_predictions"):
+        assert receipt["tables"].get(table, 0) > 0, table
+    assert receipt["dead_letters"] == {"rewritten": 1}
+    assert receipt["exports_deleted"] == 1
+    assert {f["destination"] for f in receipt["files"]} == {"crm-file", "ads"}
+    assert set(receipt["destinations_to_notify"]) == {"crm-file", "ads"}
+    assert scan(admin, ANN.values) == {}, "no table holds any of Ann's values"
+    assert scan(admin, [ids["ann"]]) == {}, "nor her profile id"
+
+    # files opencdp wrote hold nothing of her, Bob's rows stay
+    out = tmp_path / "out"
+    text = "".join(p.read_text() for p in out.iterdir())
+    assert ANN.email not in text and ANN.first_name not in text
+    from opencdp.activate.matching import hashed
+
+    assert hashed(ANN.email) not in text and hashed(BOB.email) in text
+    assert BOB.email in text
+
+    # the live identity graph forgot her without a rebuild
+    graph = admin.ws.identity.graph
+    assert graph is not None
+    assert graph.profile_of(Identifier("email", ANN.email)) is None
+    assert graph.profile_of(Identifier("user_id", BOB.user_id)) == ids["bob"]
+
+    # Bob is untouched (but for the one event that carried Ann's anonymous id)
+    after_bob = admin.get_profile(BOB.user_id)
+    assert after_bob["identifiers"] == before_bob["identifiers"]
+    assert after_bob["traits"]["email"]["value"] == BOB.email
+    assert after_bob["segments"] == before_bob["segments"]
+
+    # the journal keeps hashes only
+    journal = journal_path(admin.ws.settings).read_text()
+    assert all(v.lower() not in journal.lower() for v in ANN.values)
+    (entry,) = entries(admin.ws.settings)
+    assert entry.request_id == request["request_id"] and len(entry.hashes) >= 6
+    assert all(v.lower() not in json.dumps(request).lower() for v in ANN.values)
+
+
+def test_later_events_and_imports_of_the_erased_person_are_dropped(admin, tmp_path):
+    populate(admin, tmp_path)
+    admin.privacy_erase(ANN.email)
+    before = admin.count_events()["total"]
+    collect(admin, [
+        *web_messages(ANN, days=1),
+        {"type": "track", "anonymousId": "anon-new-1", "event": "X", "timestamp": "2025-01-01",
+         "context": {"traits": {"email": ANN.email.upper()}}},  # hygiene lower-cases it
+        {"type": "track", "userId": BOB.user_id, "event": "Still here"},
+    ])  # fmt: skip
+    assert admin.count_events()["total"] == before + 1, "only Bob's event is stored"
+    path = tmp_path / "crm2.csv"
+    path.write_text(crm_csv(ANN, BOB), encoding="utf-8")
+    report = admin.import_file("crm", path, CRM_MAPPING)
+    assert report["records_stored"] == 0, "Bob's record is unchanged, Ann's dropped"
+    admin.ws.bring_current()
+    assert scan(admin, ANN.values) == {}
+    drops = {(d["stage"]): d["dropped"] for d in admin.suppression_status()["drops"]}
+    assert drops["collect"] == len(web_messages(ANN)) + 1
+    assert drops["import"] == 1
+    # a rebuild from the log does not bring her back either
+    admin.rebuild_identity()
+    assert scan(admin, ANN.values) == {}
+    assert admin.get_profile(BOB.email)["profile_id"]
+
+
+def test_erasing_an_unknown_identifier_suppresses_it(admin):
+    admin.create_source("web")
+    request = admin.privacy_erase("stranger.q@siam-mail.co.th")
+    assert request["status"] == "completed"
+    assert request["receipt"]["found"] is False
+    assert request["receipt"]["suppressed_identifiers"] == 1
+    stranger = {"email": "stranger.q@siam-mail.co.th"}
+    collect(admin, [{"type": "identify", "userId": "n1", "traits": stranger}])
+    assert admin.count_events()["total"] == 0
