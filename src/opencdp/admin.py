@@ -11,12 +11,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from opencdp.admin_audit import AuditAdmin
 from opencdp.admin_backups import BackupAdmin
 from opencdp.admin_destinations import DestinationAdmin
 from opencdp.admin_privacy import PrivacyAdmin
 from opencdp.admin_security import SecurityAdmin
 from opencdp.admin_segments import SegmentAdmin
 from opencdp.admin_traits import ComputedTraitAdmin
+from opencdp.audit.context import note_profiles
 from opencdp.collect import quarantine, sources
 from opencdp.collect.events import count_events, export_events, recent_events
 from opencdp.collect.replay import replay
@@ -39,6 +41,7 @@ class NotFound(LookupError):
 
 
 class Admin(SegmentAdmin, DestinationAdmin, ComputedTraitAdmin, BackupAdmin, SecurityAdmin,
+            AuditAdmin,
             PrivacyAdmin):
     def __init__(self, workspace: Workspace) -> None:
         self.ws = workspace
@@ -266,12 +269,15 @@ class Admin(SegmentAdmin, DestinationAdmin, ComputedTraitAdmin, BackupAdmin, Sec
             profile_id = find_profile_id(con, identifier)
             if profile_id is None:
                 raise NotFound(f"no profile has the identifier {identifier!r}")
+            note_profiles([profile_id])  # the audit entry names the profile read
             return profile_view(con, profile_id, limit=limit, before=before, event=event)
 
         return self.ws.read(view)
 
     def search_profiles(self, fragment: str, limit: int = 20) -> list[dict[str, Any]]:
-        return self.ws.read(lambda con: search_profiles(con, fragment, limit))
+        found = self.ws.read(lambda con: search_profiles(con, fragment, limit))
+        note_profiles(hit["profile_id"] for hit in found)
+        return found
 
     # data quality ------------------------------------------------------------
     def quality_report(self, source: str | None = None) -> dict[str, Any]:

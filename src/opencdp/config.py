@@ -142,6 +142,21 @@ class Settings:
         "Login attempts per minute allowed for one user name and for one client address "
         "(each may burst to this many); past it logins answer 429.",
     )
+    audit_alert_factor: float = _setting(
+        5.0,
+        "An actor's profile reads (or exports) today raise an unusual-access alert when they "
+        "reach this many times their own daily average over the past 14 days.",
+    )
+    audit_alert_min_reads: int = _setting(
+        200,
+        "Fewest profile reads, searches and other reads of customer data in one day that can "
+        "raise an unusual-access alert, however small the actor's usual.",
+    )
+    audit_alert_min_exports: int = _setting(
+        10,
+        "Fewest exports and destination syncs in one day that can raise an unusual-access "
+        "alert, however small the actor's usual.",
+    )
     log_level: str = _setting("INFO", "Log level: DEBUG, INFO, WARNING or ERROR.")
     log_format: str = _setting("json", "Log format: `json` (one object per line) or `text`.")
 

@@ -19,7 +19,8 @@ from typing import Any, TypeVar
 import duckdb
 
 from opencdp.activate.access import Access
-from opencdp.activate.schedule import run_due_syncs
+from opencdp.audit.log import AuditLog
+from opencdp.audit.system import scheduled_syncs
 from opencdp.collect.collector import Collector, IngestHandler, SourceKeys
 from opencdp.collect.event_log import EventLog
 from opencdp.config import Settings
@@ -89,10 +90,13 @@ class Workspace:
             ("segments", lambda: self.profiles.exclusive(
                 lambda: scheduled_evaluation(self.write))),
             ("event_order", lambda: self.profiles.exclusive(lambda: self.write(compact))),
-            ("destinations", lambda: run_due_syncs(Access(self.read, self.write), _now())),
+            ("destinations", lambda: scheduled_syncs(
+                self.audit, Access(self.read, self.write), _now())),
             ("retention", lambda: apply_policies(self, _now())),
         ])  # fmt: skip
         self._stitcher: IdentityStitcher | None = None
+        # Who accessed what: entries buffered here, appended with the writer's next commit.
+        self.audit = AuditLog(settings, self.writer, self.read)
         self.writer.start()
         self.write(register_builtins)
         self.privacy = Privacy(self)
@@ -165,6 +169,7 @@ class Workspace:
             self.profiles.exclusive(self.computed_traits.settle)
         except Exception:
             log.exception("settling computed traits at close failed")
+        self.audit.close()  # entries still buffered are stored before the writer stops
         self.writer.stop()
 
     def __enter__(self) -> Workspace:

@@ -14,9 +14,11 @@ from starlette.responses import Response
 from opencdp import __version__
 from opencdp.activate import DeadLetterNotFound, DestinationNotFound, SyncInProgress
 from opencdp.admin import Admin, NotFound
+from opencdp.api.audit import audit_router
+from opencdp.api.audit_middleware import AuditMiddleware
 from opencdp.api.auth import access
 from opencdp.api.backups import backups_router
-from opencdp.api.collect import collection_router
+from opencdp.api.collect import ENDPOINTS, collection_router
 from opencdp.api.computed_traits import computed_traits_router
 from opencdp.api.destinations import destinations_router
 from opencdp.api.errors import error_response, install_error_handlers
@@ -75,6 +77,9 @@ def create_app(settings: Settings) -> FastAPI:
         return Response(b'{"status": "ready"}', media_type="application/json")
 
     app.include_router(collection_router(workspace.collector))
+    # One audit entry per access of customer data, login and change, keyed on the route.
+    app.add_middleware(AuditMiddleware, log=workspace.audit,
+                       skip_paths=[f"/v1/{path}" for path in ENDPOINTS])  # fmt: skip
     # Every admin router states the resource it acts on: GET needs `<resource>:read`, other
     # methods `<resource>:write`, with the listed exceptions (docs/security.md has the table;
     # tests/api/test_route_permissions.py fails for a route without one).
@@ -91,6 +96,7 @@ def create_app(settings: Settings) -> FastAPI:
     }))  # fmt: skip
     app.include_router(destinations_router(admin), dependencies=access("destinations"))
     app.include_router(computed_traits_router(admin), dependencies=access("traits"))
+    app.include_router(audit_router(admin), dependencies=access("audit"))
     app.include_router(backups_router(admin), dependencies=access("backup"))
     return app
 

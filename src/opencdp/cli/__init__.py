@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from opencdp import __version__
+from opencdp.cli.audit import audit
 from opencdp.cli.backups import backup, backups, restore
 from opencdp.cli.common import run_group
 from opencdp.cli.destinations import destinations
@@ -27,10 +28,15 @@ from opencdp.generate.command import generate
     type=click.Path(file_okay=False),
     help="Data directory (env OPENCDP_DATA_DIR, default ./opencdp-data).",
 )
+@click.option(
+    "--reason",
+    envvar="OPENCDP_REASON",
+    help="Why you access the data (e.g. a ticket number); kept in the audit log.",
+)
 @click.pass_context
-def cli(ctx: click.Context, data_dir: str | None) -> None:
+def cli(ctx: click.Context, data_dir: str | None, reason: str | None) -> None:
     """opencdp: an open-source Customer Data Platform."""
-    ctx.obj = {"data_dir": data_dir}
+    ctx.obj = {"data_dir": data_dir, "reason": reason}
 
 
 cli.add_command(serve)
@@ -49,6 +55,7 @@ cli.add_command(identity)
 cli.add_command(segments)
 cli.add_command(destinations)
 cli.add_command(traits)
+cli.add_command(audit)
 cli.add_command(backup)
 cli.add_command(restore)
 cli.add_command(backups)

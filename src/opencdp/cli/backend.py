@@ -12,12 +12,16 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, BinaryIO, Protocol
+from typing import Any, BinaryIO, Protocol, cast
 from urllib.parse import quote
 
 import httpx
 
 from opencdp.admin import Admin
+from opencdp.audit.model import cli_actor
+from opencdp.audit.offline import AuditedAdmin
+from opencdp.cli.audit_context import cli_reason, server_headers
+from opencdp.cli.remote_audit import RemoteAudit
 from opencdp.cli.remote_backups import RemoteBackups
 from opencdp.cli.remote_destinations import RemoteDestinations
 from opencdp.cli.remote_segments import RemoteSegments
@@ -127,6 +131,16 @@ class Backend(Protocol):
     def compute_traits(self, names: list[str] | None = None) -> dict[str, Any]: ...
     def create_backup(self, out: Path | None = None) -> dict[str, Any]: ...
     def list_backups(self) -> list[dict[str, Any]]: ...
+    def audit_verify(self) -> dict[str, Any]: ...
+    def audit_log(
+        self, user: str | None = None, profile: str | None = None, since: str | None = None,
+        action: str | None = None, limit: int = 100,
+    ) -> list[dict[str, Any]]: ...
+    def audit_report(
+        self, profile: str | None = None, user: str | None = None, since: str | None = None,
+        limit: int = 100,
+    ) -> dict[str, Any]: ...
+    def audit_alerts(self, since: str | None = None, limit: int = 100) -> list[dict[str, Any]]: ...
 
 
 def running_server_url(settings: Settings) -> str | None:
@@ -144,12 +158,14 @@ def running_server_url(settings: Settings) -> str | None:
     return url if healthy else None
 
 
-class RemoteBackend(RemoteSegments, RemoteDestinations, RemoteTraits, RemoteBackups):
+class RemoteBackend(RemoteSegments, RemoteDestinations, RemoteTraits, RemoteBackups,
+                    RemoteAudit):
     """The admin API of a running server, with the same methods as `Admin`."""
 
     def __init__(self, url: str, token: str) -> None:
         self._http = httpx.Client(
-            base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=300.0
+            base_url=url, headers={"Authorization": f"Bearer {token}", **server_headers()},
+            timeout=300.0,
         )
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
@@ -314,4 +330,6 @@ def open_backend(settings: Settings) -> Iterator[Backend]:
         yield RemoteBackend(url, admin_token(settings))
         return
     with Workspace(settings) as workspace:
-        yield Admin(workspace)
+        # Every audited call is recorded with the local user as actor (cli:<os user>).
+        yield cast(Backend, AuditedAdmin(Admin(workspace), workspace.audit, cli_actor(),
+                                         cli_reason()))  # fmt: skip

@@ -1,0 +1,234 @@
+"""The audit log of one workspace: entries buffered, chained and appended by the writer.
+
+Recording an access must not slow the access, so `record` only buffers the entry and makes
+sure one flush job waits in the single writer's queue; the writer applies it together with
+whatever else it commits next (one insert of every buffered entry, one commit). The chain is
+computed there, on the writer thread, so entries take their places in commit order. The
+buffer is emptied only after the commit, so a rolled-back group retries the same entries,
+and the workspace flushes before its writer stops, so a clean shutdown loses nothing.
+
+After each commit the head of the chain (last seq and hash, with a MAC) is written to
+`<data_dir>/audit.head`: deleting the newest entries then shows as a truncated chain.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from opencdp.audit.alerts import Alert, Reader, Thresholds, UnusualAccess
+from opencdp.audit.chain import GENESIS, AuditKeys, entry_hash
+from opencdp.audit.model import AUDITOR, Entry
+from opencdp.config import Settings
+from opencdp.db.writer import Writer, WriterSaturated, WriterStopped
+
+log = logging.getLogger(__name__)
+
+_SCHEMA = pa.schema([
+    ("seq", pa.int64()), ("occurred_at", pa.timestamp("us", tz="UTC")),
+    ("channel", pa.string()), ("actor_kind", pa.string()), ("actor_name", pa.string()),
+    ("actor_role", pa.string()), ("token_id", pa.string()), ("action", pa.string()),
+    ("target_kind", pa.string()), ("target", pa.string()),
+    ("profile_keys", pa.list_(pa.string())), ("profiles_sealed", pa.string()),
+    ("route", pa.string()), ("client_ip", pa.string()), ("user_agent", pa.string()),
+    ("reason", pa.string()), ("status", pa.int32()), ("outcome", pa.string()),
+    ("details", pa.string()), ("prev_hash", pa.string()), ("entry_hash", pa.string()),
+])  # fmt: skip
+
+
+def head_file(settings: Settings) -> Path:
+    return settings.data_dir / "audit.head"
+
+
+class AuditLog:
+    """Buffers entries and appends them, chained, through the workspace's writer."""
+
+    def __init__(self, settings: Settings, writer: Writer, read: Reader[Any]) -> None:
+        self.keys = AuditKeys.from_settings(settings)
+        self.head_path = head_file(settings)
+        self.unusual = UnusualAccess(
+            Thresholds(settings.audit_alert_factor, settings.audit_alert_min_reads,
+                       settings.audit_alert_min_exports), read)  # fmt: skip
+        self._writer = writer
+        self._lock = threading.Lock()
+        self._entries: list[Entry] = []
+        self._alerts: list[Alert] = []
+        self._queued = False
+        self._head: tuple[int, str] | None = None  # read from the table at the first flush
+        self._flusher = _Flush(self)
+
+    # recording -------------------------------------------------------------------
+    def record(self, entry: Entry) -> None:
+        """Keep `entry`; it is appended with the writer's next commit."""
+        alert = self.unusual.observe(entry)
+        with self._lock:
+            self._entries.append(entry)
+            if alert is not None:
+                self._alerts.append(alert)
+                self._entries.append(Entry(
+                    "audit.alert", AUDITOR, "system", target_kind="actor",
+                    target=f"{alert.actor_kind}:{alert.actor_name}",
+                    details={"alert_id": alert.alert_id, "kind": alert.kind,
+                             "accesses": alert.accesses, "baseline": round(alert.baseline, 2),
+                             "threshold": alert.threshold},
+                ))  # fmt: skip
+            submit = not self._queued
+            self._queued = True
+        if alert is not None:
+            log.warning(alert.describe())
+        if submit:
+            self._submit()
+
+    def flush(self) -> None:
+        """Wait until everything recorded so far is committed."""
+        for _ in range(3):
+            with self._lock:
+                if not self._entries:
+                    return
+                submit = not self._queued
+                self._queued = True
+            if submit:
+                self._submit(retry=True)
+            # The writer runs jobs in order: once this no-op commits, the flush queued
+            # before it has been applied (or failed and left the entries for another try).
+            self._writer.call(lambda con: None).result()
+        raise RuntimeError("audit entries could not be stored (see the log)")
+
+    def close(self) -> None:
+        try:
+            self.flush()
+        except WriterStopped:
+            with self._lock:
+                lost = len(self._entries)
+            if lost:
+                log.error(f"writer stopped before {lost} audit entries were stored")
+
+    def _submit(self, retry: bool = False) -> None:
+        delay = 0.01
+        while True:
+            try:
+                future = self._writer.submit(self._flusher, None, weight=0)
+            except WriterSaturated:
+                if retry:
+                    time.sleep(delay)  # flushing at close: wait for ingestion to drain
+                    delay = min(delay * 2, 0.5)
+                    continue
+                with self._lock:  # the next record (or close) tries again
+                    self._queued = False
+                return
+            future.add_done_callback(self._flushed)
+            return
+
+    def _flushed(self, future: Future[Any]) -> None:
+        if future.exception() is not None:
+            log.error("storing audit entries failed",
+                      extra={"error": type(future.exception()).__name__})  # fmt: skip
+        with self._lock:
+            self._queued = False
+            more = bool(self._entries) and future.exception() is None
+            if more:
+                self._queued = True
+        if more:
+            self._submit()
+
+    # the writer's side ---------------------------------------------------------------
+    def _apply(self, con: duckdb.DuckDBPyConnection) -> Callable[[], None] | None:
+        with self._lock:
+            entries = list(self._entries)
+            alerts = list(self._alerts)
+        if not entries and not alerts:
+            return None
+        head = self._head if self._head is not None else _read_head(con)
+        rows = self._chain(entries, head)
+        audit_rows = pa.Table.from_pylist(rows, schema=_SCHEMA)  # noqa: F841 (read by name)
+        con.execute("INSERT INTO audit_log BY NAME SELECT * FROM audit_rows")
+        if alerts:
+            con.executemany("INSERT INTO audit_alerts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            [a.row() for a in alerts])  # fmt: skip
+        new_head = (rows[-1]["seq"], rows[-1]["entry_hash"]) if rows else head
+
+        def committed() -> None:
+            with self._lock:
+                del self._entries[: len(entries)]
+                del self._alerts[: len(alerts)]
+            self._head = new_head
+            self._write_head(*new_head)
+
+        return committed
+
+    def _chain(self, entries: Sequence[Entry], head: tuple[int, str]) -> list[dict[str, Any]]:
+        seq, prev = head
+        rows = []
+        for entry in entries:
+            seq += 1
+            row = self.row(entry, seq, prev)
+            prev = row["entry_hash"]
+            rows.append(row)
+        return rows
+
+    def row(self, entry: Entry, seq: int, prev_hash: str) -> dict[str, Any]:
+        """The stored form of `entry` at place `seq` after `prev_hash`, with its hash."""
+        actor = entry.actor
+        row: dict[str, Any] = {
+            "seq": seq, "occurred_at": entry.occurred_at, "channel": entry.channel,
+            "actor_kind": actor.kind, "actor_name": actor.name, "actor_role": actor.role,
+            "token_id": actor.token_id, "action": entry.action,
+            "target_kind": entry.target_kind, "target": entry.target,
+            "profile_keys": [self.keys.profile_key(p) for p in entry.profile_ids],
+            "profiles_sealed": self.keys.seal_ids(entry.profile_ids),
+            "route": entry.route, "client_ip": entry.client_ip,
+            "user_agent": entry.user_agent, "reason": entry.reason, "status": entry.status,
+            "outcome": entry.outcome,
+            "details": json.dumps(entry.details, sort_keys=True, ensure_ascii=False,
+                                  separators=(",", ":"), default=str),
+            "prev_hash": prev_hash,
+        }  # fmt: skip
+        row["entry_hash"] = entry_hash(self.keys.chain, list(row.values()))
+        return row
+
+    def _write_head(self, seq: int, digest: str) -> None:
+        mac = entry_hash(self.keys.chain, ["head", seq, digest])
+        tmp = self.head_path.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"seq": seq, "hash": digest, "mac": mac}), encoding="utf-8")
+        os.replace(tmp, self.head_path)
+
+
+class _Flush:
+    """The writer handler: one application stores every buffered entry."""
+
+    def __init__(self, audit: AuditLog) -> None:
+        self._audit = audit
+
+    def apply(
+        self, con: duckdb.DuckDBPyConnection, payloads: Sequence[Any]
+    ) -> tuple[list[Any], Callable[[], None] | None]:
+        return [None] * len(payloads), self._audit._apply(con)
+
+
+def _read_head(con: duckdb.DuckDBPyConnection) -> tuple[int, str]:
+    row = con.execute("SELECT seq, entry_hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
+    return (int(row[0]), str(row[1])) if row else (0, GENESIS)
+
+
+def read_head_file(path: Path, keys: AuditKeys) -> tuple[int, str] | str | None:
+    """The head recorded after the last commit; a message if the file was tampered with."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        seq, digest, mac = int(data["seq"]), str(data["hash"]), str(data["mac"])
+    except FileNotFoundError:
+        return None
+    except (ValueError, KeyError, TypeError):
+        return f"the head file {path.name} is unreadable"
+    if mac != entry_hash(keys.chain, ["head", seq, digest]):
+        return f"the head file {path.name} was altered (its MAC does not match)"
+    return seq, digest

@@ -1,0 +1,159 @@
+"""The chain detects any modified, deleted, inserted or reordered entry, and truncation."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import duckdb
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from opencdp.audit.chain import COLUMNS, GENESIS, HASHED, AuditKeys, entry_hash
+from opencdp.audit.log import AuditLog, head_file
+from opencdp.audit.model import Actor, Entry
+from opencdp.audit.verify import verify_chain
+from opencdp.db.migrations import migrate
+from opencdp.workspace import Workspace
+
+ANN = Actor("user", "ann", "analyst", "tok_1")
+
+
+def _entries(n: int) -> list[Entry]:
+    start = datetime(2024, 5, 1, 9, 30, tzinfo=UTC)
+    return [Entry("profile.read", ANN, "api", occurred_at=start + timedelta(seconds=i),
+                  target_kind="profile", profile_ids=[f"prof_{i}"], route="GET /v1/profiles",
+                  client_ip="10.0.0.1", reason="ticket 1" if i % 2 else None, status=200,
+                  details={"i": i, "text": "ü\u2028"}) for i in range(n)]  # fmt: skip
+
+
+def _check(ws: Workspace) -> dict:
+    ws.audit.flush()
+    return ws.read(lambda con: verify_chain(con, ws.audit.keys, ws.audit.head_path)).to_json()
+
+
+@pytest.fixture
+def logged(workspace: Workspace) -> Workspace:
+    for entry in _entries(6):
+        workspace.audit.record(entry)
+    workspace.audit.flush()
+    return workspace
+
+
+def _sql(ws: Workspace, sql: str) -> None:
+    ws.write(lambda con: con.execute(sql))
+
+
+def test_an_intact_log_verifies_and_continues_after_a_restart(logged, settings):
+    assert _check(logged) == {**_check(logged), "ok": True, "entries": 6, "first_broken": None}
+    logged.close()
+    with Workspace(settings) as again:
+        again.audit.record(_entries(1)[0])
+        result = _check(again)
+    assert result["ok"] and result["entries"] == 7 and result["warnings"] == []
+
+
+@pytest.mark.parametrize(("sql", "seq", "words"), [
+    ("UPDATE audit_log SET actor_name = 'mallory' WHERE seq = 3", 3, "modified"),
+    ("UPDATE audit_log SET reason = NULL WHERE seq = 4", 4, "modified"),
+    ("UPDATE audit_log SET occurred_at = occurred_at + INTERVAL 1 HOUR WHERE seq = 2", 2,
+     "modified"),
+    ("UPDATE audit_log SET profile_keys = [] WHERE seq = 5", 5, "modified"),
+    ("UPDATE audit_log SET details = '{}' WHERE seq = 1", 1, "modified"),
+    ("DELETE FROM audit_log WHERE seq = 3", 4, "missing"),
+    ("DELETE FROM audit_log WHERE seq IN (2, 3)", 4, "missing"),
+    ("DELETE FROM audit_log WHERE seq = 3; UPDATE audit_log SET seq = seq - 1 WHERE seq > 3",
+     3, "follow"),
+    ("INSERT INTO audit_log SELECT * REPLACE (7 AS seq) FROM audit_log WHERE seq = 6", 7,
+     "does not follow"),
+    ("INSERT INTO audit_log SELECT * REPLACE ('eve' AS actor_name) FROM audit_log"
+     " WHERE seq = 2", 2, "out of sequence"),
+    ("UPDATE audit_log SET seq = CASE seq WHEN 2 THEN 3 ELSE 2 END WHERE seq IN (2, 3)", 2,
+     "follow"),
+], ids=["actor", "reason", "time", "profiles", "details", "delete", "delete-two", "renumber",
+        "append-copy", "insert-copy", "swap"])  # fmt: skip
+def test_tampering_is_found_at_the_first_broken_entry(logged, sql, seq, words):
+    for statement in sql.split(";"):
+        _sql(logged, statement)
+    result = _check(logged)
+    assert not result["ok"]
+    assert result["first_broken"]["seq"] == seq, result
+    assert words in result["first_broken"]["problem"]
+
+
+def test_deleting_the_newest_entries_shows_as_truncation(logged):
+    _sql(logged, "DELETE FROM audit_log WHERE seq >= 5")
+    result = _check(logged)
+    assert not result["ok"] and result["first_broken"]["seq"] == 5
+    assert "truncated" in result["first_broken"]["problem"]
+
+
+def test_a_forged_head_file_is_found(logged, settings):
+    path = head_file(settings)
+    head = json.loads(path.read_text())
+    path.write_text(json.dumps({**head, "seq": 4}))
+    result = _check(logged)
+    assert not result["ok"] and "altered" in result["first_broken"]["problem"]
+    path.unlink()
+    result = _check(logged)
+    assert result["ok"] and "no head file" in result["warnings"][0]
+
+
+def test_rewriting_the_whole_chain_needs_the_key(logged, settings):
+    """An attacker who recomputes every hash with another key still fails verification."""
+    forger = AuditLog.__new__(AuditLog)
+    forger.keys = AuditKeys.from_master(b"\x01" * 32)
+    rows = logged.read(lambda con: con.execute(
+        "SELECT * FROM audit_log ORDER BY seq").fetchall())  # fmt: skip
+    _sql(logged, "DELETE FROM audit_log")
+    prev = GENESIS
+    for row in rows:
+        values = dict(zip(COLUMNS, row, strict=True))
+        values["actor_name"] = "nobody"
+        values["prev_hash"] = prev
+        values["entry_hash"] = entry_hash(forger.keys.chain, [values[c] for c in HASHED])
+        prev = values["entry_hash"]
+        logged.write(lambda con, v=values: con.execute(
+            f"INSERT INTO audit_log ({', '.join(COLUMNS)}) VALUES"
+            f" ({', '.join('?' for _ in COLUMNS)})", [v[c] for c in COLUMNS]))  # fmt: skip
+    result = _check(logged)
+    assert not result["ok"] and result["first_broken"]["seq"] == 1
+
+
+@pytest.fixture(scope="module")
+def memory_log() -> tuple[duckdb.DuckDBPyConnection, AuditKeys]:
+    """Five chained entries in an in-memory database; each example rolls its change back."""
+    con = duckdb.connect()
+    migrate(con)
+    log = AuditLog.__new__(AuditLog)
+    log.keys = AuditKeys.from_master(b"\x02" * 32)
+    prev = GENESIS
+    for seq, entry in enumerate(_entries(5), start=1):
+        row = log.row(entry, seq, prev)
+        prev = row["entry_hash"]
+        con.execute(f"INSERT INTO audit_log ({', '.join(row)}) VALUES"
+                    f" ({', '.join('?' for _ in row)})", list(row.values()))  # fmt: skip
+    return con, log.keys
+
+
+_TEXT_COLUMNS = ["channel", "actor_kind", "actor_name", "actor_role", "token_id", "action",
+                 "target_kind", "target", "route", "client_ip", "user_agent", "reason",
+                 "outcome", "details", "prev_hash"]  # fmt: skip
+
+
+@settings(max_examples=60, deadline=None)
+@given(seq=st.integers(1, 5), column=st.sampled_from(_TEXT_COLUMNS),
+       value=st.text(max_size=8))  # fmt: skip
+def test_any_change_to_any_field_is_found(memory_log, tmp_path_factory, seq, column, value):
+    con, keys = memory_log
+    old = con.execute(f"SELECT {column} FROM audit_log WHERE seq = ?", [seq]).fetchone()[0]
+    con.execute("BEGIN")
+    try:
+        con.execute(f"UPDATE audit_log SET {column} = ? WHERE seq = ?", [value, seq])
+        result = verify_chain(con, keys, tmp_path_factory.getbasetemp() / "no-head")
+    finally:
+        con.execute("ROLLBACK")
+    assert result.ok == (old == value)
+    if not result.ok:
+        assert result.broken is not None and result.broken["seq"] == seq
