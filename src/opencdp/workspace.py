@@ -101,6 +101,9 @@ class Workspace:
         self.write(register_builtins)
         self.privacy = Privacy(self)
         self.privacy.resume()  # requests a crash left running
+        from opencdp.backup.pending import finish_restore  # here: backup imports workspace
+
+        finish_restore(self)  # erasures a restore died before replaying, replayed first
 
     @property
     def stitching(self) -> bool:

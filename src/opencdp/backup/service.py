@@ -27,6 +27,7 @@ from opencdp.backup.errors import BackupError, BackupNotFound
 from opencdp.backup.snapshot import take_snapshot
 from opencdp.config import Settings
 from opencdp.crypto import derive_key, load_master_key
+from opencdp.privacy.journal import journal_path
 from opencdp.workspace import Workspace
 
 SUFFIX = ".cdpbackup"
@@ -43,11 +44,6 @@ def backup_dir(settings: Settings) -> Path:
     return settings.backup_dir or settings.data_dir / "backups"
 
 
-def erasure_journal(settings: Settings) -> Path:
-    """The privacy stage's erasure journal (keyed hashes only), replayed after a restore."""
-    return settings.data_dir / "privacy" / "erasure-journal.jsonl"
-
-
 def backup_name(when: datetime) -> str:
     return f"opencdp-{when:%Y%m%dT%H%M%S}.{when.microsecond // 1000:03d}Z{SUFFIX}"
 
@@ -61,9 +57,13 @@ def create_backup(ws: Workspace, out: Path | None = None) -> dict[str, Any]:
         started = time.perf_counter()
         target = out or backup_dir(settings) / backup_name(datetime.now(UTC))
         target.parent.mkdir(parents=True, exist_ok=True)
-        journal = erasure_journal(settings)
+        journal = journal_path(settings)
         journal_bytes = journal.stat().st_size if journal.exists() else 0
         settings.data_dir.mkdir(parents=True, exist_ok=True)
+        for stale in settings.data_dir.glob(".backup-*"):  # plaintext left by a crash
+            shutil.rmtree(stale, ignore_errors=True)
+        for stale in backup_dir(settings).glob(f"opencdp-*{SUFFIX}.partial"):
+            stale.unlink(missing_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=".backup-", dir=settings.data_dir))  # 0700
         partial = target.with_name(target.name + ".partial")
         try:
