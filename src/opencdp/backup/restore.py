@@ -12,11 +12,14 @@ database is deleted once the restore succeeded, unless asked to keep it.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
 import shutil
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -53,7 +56,32 @@ def restore_backup(
     check_key(header_of(file), key)  # a wrong key is reported before any work
     refuse_if_in_use(settings)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".restore-", dir=settings.data_dir))  # 0700
+    with _only_restore(settings):
+        staging = Path(tempfile.mkdtemp(prefix=".restore-", dir=settings.data_dir))  # 0700
+        return _restore(settings, file, key, staging, keep_previous, reapply, started)
+
+
+@contextmanager
+def _only_restore(settings: Settings) -> Iterator[None]:
+    """One restore per data directory at a time; what dead ones left behind is removed
+    (staging directories hold a plaintext export and a replaced database)."""
+    with (settings.data_dir / ".restore.lock").open("a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise DataDirInUse(
+                f"another restore is running on {settings.data_dir}; wait for it"
+            ) from None
+        for stale in settings.data_dir.glob(".restore-*"):
+            if stale.is_dir():
+                shutil.rmtree(stale, ignore_errors=True)
+        yield
+
+
+def _restore(
+    settings: Settings, file: Path, key: bytes, staging: Path, keep_previous: bool,
+    reapply: pending.Reapply | None, started: float,
+) -> dict[str, Any]:  # fmt: skip
     try:
         export = staging / "export"
         export.mkdir()
