@@ -24,6 +24,7 @@ from opencdp.api.destinations import destinations_router
 from opencdp.api.errors import error_response, install_error_handlers
 from opencdp.api.events import events_router
 from opencdp.api.imports import imports_router
+from opencdp.api.privacy import privacy_router
 from opencdp.api.profiles import profiles_router
 from opencdp.api.quality import quality_router
 from opencdp.api.security import install_security
@@ -34,6 +35,8 @@ from opencdp.collect.replay import ReplayError
 from opencdp.collect.sources import InvalidSourceSetting, SourceError, SourceNotFound
 from opencdp.config import Settings
 from opencdp.db.connection import fetch_one
+from opencdp.privacy.requests import RequestNotFound
+from opencdp.privacy.retention import RetentionPolicyNotFound
 from opencdp.profiles.computed import ComputedTraitNotFound
 from opencdp.segments.errors import InvalidSegment
 from opencdp.segments.service import SegmentNotFound
@@ -98,6 +101,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(computed_traits_router(admin), dependencies=access("traits"))
     app.include_router(audit_router(admin), dependencies=access("audit"))
     app.include_router(backups_router(admin), dependencies=access("backup"))
+    app.include_router(privacy_router(admin), dependencies=access("privacy"))
     return app
 
 
@@ -110,6 +114,8 @@ def _map_domain_errors(app: FastAPI) -> None:
         (DestinationNotFound, 404, "not_found"),
         (DeadLetterNotFound, 404, "not_found"),
         (ComputedTraitNotFound, 404, "not_found"),
+        (RequestNotFound, 404, "not_found"),
+        (RetentionPolicyNotFound, 404, "not_found"),
         (BackupNotFound, 404, "not_found"),
         (SyncInProgress, 409, "sync_in_progress"),
         (InvalidSegment, 400, "invalid_segment"),

@@ -14,6 +14,8 @@ from opencdp.collect.replay import ReplayError
 from opencdp.collect.sources import SourceError
 from opencdp.config import ConfigError, Settings, load_settings
 from opencdp.db import DatabaseLocked
+from opencdp.privacy.requests import RequestNotFound
+from opencdp.privacy.retention import RetentionPolicyNotFound
 from opencdp.profiles.computed import ComputedTraitNotFound
 from opencdp.segments.service import SegmentNotFound
 from opencdp.sources.databases import DatabaseSourceError
@@ -23,7 +25,7 @@ from opencdp.sources.readers import UnreadableFile
 _USER_ERRORS = (
     CommandError, SourceError, ReplayError, NotFound, ConfigError, MappingError, UnreadableFile,
     DatabaseSourceError, SegmentNotFound, DestinationNotFound, DeadLetterNotFound,
-    ComputedTraitNotFound, ValueError,
+    ComputedTraitNotFound, ValueError, RequestNotFound, RetentionPolicyNotFound,
 )  # fmt: skip
 
 

@@ -127,8 +127,7 @@ class Privacy:
     # access ------------------------------------------------------------------------------
     def _access(self, request: dict[str, Any]) -> dict[str, Any]:
         ws, request_id = self.ws, request["request_id"]
-        if not ws.stitching:
-            ws.bring_current()  # one-shot commands: everything collected so far is resolved
+        ws.profiles.catch_up()  # everything committed so far is resolved, server or not
         subject: Subject = ws.read(lambda con: find_subject(con, request["subject"] or ""))
         hashes = subject.request_hashes(ws.suppression)
         digest = self._subject_hash(subject, request["subject"])
