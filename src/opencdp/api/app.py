@@ -24,6 +24,7 @@ from opencdp.api.destinations import destinations_router
 from opencdp.api.errors import error_response, install_error_handlers
 from opencdp.api.events import events_router
 from opencdp.api.imports import imports_router
+from opencdp.api.openapi import document_errors
 from opencdp.api.privacy import privacy_router
 from opencdp.api.profiles import profiles_router
 from opencdp.api.quality import quality_router
@@ -66,6 +67,7 @@ def create_app(settings: Settings) -> FastAPI:
     app = FastAPI(title="opencdp", version=__version__, lifespan=lifespan)
     app.state.workspace = workspace
     install_error_handlers(app)
+    document_errors(app)
     _map_domain_errors(app)
 
     @app.get("/health", tags=["health"])
