@@ -63,6 +63,16 @@ def test_access_erasure_and_requests_over_the_api(client):
     assert client.get("/v1/profiles/u-88").status_code == 200
     assert client.get(f"/v1/privacy/requests/{request_id}/export").status_code == 404
 
+    # nothing readable is left anywhere, the audit trail of these very calls included
+    from opencdp.admin import Admin
+    from tests.privacy.people import scan
+
+    workspace = client.app.state.workspace
+    assert scan(Admin(workspace), ["kanya.p@siam-mail.co.th", "u-77", "Kanya"]) == {}
+    audited = workspace.read(lambda con: con.execute(
+        "SELECT count(*) FROM audit_log WHERE action LIKE 'privacy.request.%'").fetchone()[0])
+    assert audited >= 3, "access, export download and erasure were audited"
+
     collect(client, key, [{"type": "track", "userId": "u-77", "event": "Back again"}])
     assert client.get("/v1/privacy/suppression").json()["drops"][0]["dropped"] == 1
 
