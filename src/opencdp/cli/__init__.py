@@ -14,6 +14,7 @@ from opencdp.cli.imports import import_command, import_db, imports_group, mappin
 from opencdp.cli.privacy import privacy
 from opencdp.cli.profiles import identity, profiles
 from opencdp.cli.quality import quality
+from opencdp.cli.security import tokens, users
 from opencdp.cli.segments import segments
 from opencdp.cli.serve import demo, serve
 from opencdp.cli.sources import sources
@@ -54,6 +55,8 @@ cli.add_command(quality)
 cli.add_command(profiles)
 cli.add_command(identity)
 cli.add_command(segments)
+cli.add_command(users)
+cli.add_command(tokens)
 cli.add_command(destinations)
 cli.add_command(traits)
 cli.add_command(audit)

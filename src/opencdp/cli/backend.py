@@ -25,9 +25,11 @@ from opencdp.cli.remote_audit import RemoteAudit
 from opencdp.cli.remote_backups import RemoteBackups
 from opencdp.cli.remote_destinations import RemoteDestinations
 from opencdp.cli.remote_privacy import RemotePrivacy
+from opencdp.cli.remote_security import RemoteSecurity
 from opencdp.cli.remote_segments import RemoteSegments
 from opencdp.cli.remote_traits import RemoteTraits
 from opencdp.config import Settings
+from opencdp.security.principal import Principal
 from opencdp.sources.importer import Progress
 from opencdp.workspace import Workspace, admin_token
 
@@ -157,6 +159,21 @@ class Backend(Protocol):
         limit: int = 100,
     ) -> dict[str, Any]: ...
     def audit_alerts(self, since: str | None = None, limit: int = 100) -> list[dict[str, Any]]: ...
+    # users and tokens (`actor` is used offline; the server acts as the caller's token)
+    def create_user(self, name: str, role: str, password: str | None = None) -> dict[str, Any]: ...
+    def list_users(self) -> list[dict[str, Any]]: ...
+    def update_user(
+        self, name: str, role: str | None = None, disabled: bool | None = None
+    ) -> dict[str, Any]: ...
+    def set_password(self, name: str, password: str) -> dict[str, Any]: ...
+    def create_token(
+        self, actor: Principal, name: str, scopes: list[str], expires_days: float | None = None,
+        user: str | None = None,
+    ) -> dict[str, Any]: ...  # fmt: skip
+    def list_tokens(
+        self, actor: Principal, user: str | None = None, include_inactive: bool = False
+    ) -> list[dict[str, Any]]: ...
+    def revoke_token(self, actor: Principal, token_id: str) -> dict[str, Any]: ...
 
 
 def running_server_url(settings: Settings) -> str | None:
@@ -175,7 +192,7 @@ def running_server_url(settings: Settings) -> str | None:
 
 
 class RemoteBackend(RemoteSegments, RemoteDestinations, RemoteTraits, RemoteBackups,
-                    RemoteAudit, RemotePrivacy):
+                    RemoteAudit, RemotePrivacy, RemoteSecurity):
     """The admin API of a running server, with the same methods as `Admin`."""
 
     def __init__(self, url: str, token: str) -> None:

@@ -17,6 +17,7 @@ from opencdp.db import DatabaseLocked
 from opencdp.privacy.requests import RequestNotFound
 from opencdp.privacy.retention import RetentionPolicyNotFound
 from opencdp.profiles.computed import ComputedTraitNotFound
+from opencdp.security.errors import Forbidden, TokenNotFound, UserNotFound
 from opencdp.segments.service import SegmentNotFound
 from opencdp.sources.databases import DatabaseSourceError
 from opencdp.sources.mapping import MappingError
@@ -25,7 +26,8 @@ from opencdp.sources.readers import UnreadableFile
 _USER_ERRORS = (
     CommandError, SourceError, ReplayError, NotFound, ConfigError, MappingError, UnreadableFile,
     DatabaseSourceError, SegmentNotFound, DestinationNotFound, DeadLetterNotFound,
-    ComputedTraitNotFound, ValueError, RequestNotFound, RetentionPolicyNotFound,
+    ComputedTraitNotFound, ValueError, UserNotFound, TokenNotFound, Forbidden, RequestNotFound,
+    RetentionPolicyNotFound,
 )  # fmt: skip
 
 
