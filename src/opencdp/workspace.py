@@ -35,6 +35,7 @@ from opencdp.profiles.computed import register_builtins
 from opencdp.profiles.computed_listener import ComputedTraitsFollower
 from opencdp.profiles.event_order import compact
 from opencdp.profiles.refresh import ProfileRefresher
+from opencdp.predict.schedule import refresh_job
 from opencdp.schedule import Scheduler
 from opencdp.segments.realtime import (
     profiles_listener,
@@ -87,6 +88,7 @@ class Workspace:
         traits = self.computed_traits
         self.schedule = Scheduler(settings.schedule_seconds, [
             ("computed_traits", lambda: self.profiles.exclusive(traits.scheduled)),
+            ("predictions", refresh_job(self.read, self.write)),  # before segments read them
             ("segments", lambda: self.profiles.exclusive(
                 lambda: scheduled_evaluation(self.write))),
             ("event_order", lambda: self.profiles.exclusive(lambda: self.write(compact))),

@@ -136,5 +136,10 @@ def load(con: duckdb.DuckDBPyConnection, shop: Shop, source: str = "web") -> Non
     try:
         con.execute(_LOAD, {"source": source, "categories": list(CATEGORIES),
                             "per": ITEMS_PER_CATEGORY})  # fmt: skip
+        con.execute(
+            "INSERT INTO profiles (profile_id, traits, first_seen, last_seen, updated_at)"
+            " SELECT profile_id, json_object('email', profile_id || '@shop.example'),"
+            " min(\"timestamp\"), max(\"timestamp\"), max(\"timestamp\") FROM profile_events"
+            " WHERE profile_id NOT IN (SELECT profile_id FROM profiles) GROUP BY profile_id")
     finally:
         con.unregister("_shop")

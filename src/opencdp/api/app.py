@@ -25,6 +25,7 @@ from opencdp.api.errors import error_response, install_error_handlers
 from opencdp.api.events import events_router
 from opencdp.api.imports import imports_router
 from opencdp.api.openapi import document_errors
+from opencdp.api.predictions import predictions_router
 from opencdp.api.privacy import privacy_router
 from opencdp.api.profiles import profiles_router
 from opencdp.api.quality import quality_router
@@ -36,6 +37,7 @@ from opencdp.collect.replay import ReplayError
 from opencdp.collect.sources import InvalidSourceSetting, SourceError, SourceNotFound
 from opencdp.config import Settings
 from opencdp.db.connection import fetch_one
+from opencdp.predict.registry import PredictionNotFound
 from opencdp.privacy.requests import RequestNotFound
 from opencdp.privacy.retention import RetentionPolicyNotFound
 from opencdp.profiles.computed import ComputedTraitNotFound
@@ -103,6 +105,10 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(computed_traits_router(admin), dependencies=access("traits"))
     app.include_router(audit_router(admin), dependencies=access("audit"))
     app.include_router(backups_router(admin), dependencies=access("backup"))
+    app.include_router(predictions_router(admin), dependencies=access("predictions", {
+        ("GET", "/v1/predictions/recommendations/{identifier:path}"):
+            ("predictions:read", "profiles:read"),
+    }))  # fmt: skip
     app.include_router(privacy_router(admin), dependencies=access("privacy"))
     return app
 
@@ -119,6 +125,7 @@ def _map_domain_errors(app: FastAPI) -> None:
         (RequestNotFound, 404, "not_found"),
         (RetentionPolicyNotFound, 404, "not_found"),
         (BackupNotFound, 404, "not_found"),
+        (PredictionNotFound, 404, "not_found"),
         (SyncInProgress, 409, "sync_in_progress"),
         (InvalidSegment, 400, "invalid_segment"),
         (SourceError, 409, "conflict"),

@@ -11,6 +11,7 @@ from opencdp.cli.common import run_group
 from opencdp.cli.destinations import destinations
 from opencdp.cli.events import events, quarantine_group
 from opencdp.cli.imports import import_command, import_db, imports_group, mapping_group
+from opencdp.cli.predict import predict
 from opencdp.cli.privacy import privacy
 from opencdp.cli.profiles import identity, profiles
 from opencdp.cli.quality import quality
@@ -64,6 +65,7 @@ cli.add_command(backup)
 cli.add_command(restore)
 cli.add_command(backups)
 cli.add_command(privacy)
+cli.add_command(predict)
 
 
 def main() -> None:

@@ -6,8 +6,8 @@ event with a time before the cut-off — recency, frequency and value of orders 
 engagement (active days, views, carts, e-mail opens and clicks), channels, the trend of
 activity (e-mails sent to a person are not their activity) — and the numeric computed
 traits defined in the workspace are recomputed over those same events (their stored values
-are as of now, so using them would leak the outcome). Nothing at or after the cut-off is read, so changing later data cannot change the
-features (tested).
+are as of now, so using them would leak the outcome). Nothing at or after the cut-off is
+read, so changing later data cannot change the features (tested).
 """
 
 from __future__ import annotations
