@@ -13,8 +13,8 @@ from typing import Any, BinaryIO
 
 from opencdp.admin_audit import AuditAdmin
 from opencdp.admin_backups import BackupAdmin
+from opencdp.admin_consent import ConsentAdmin
 from opencdp.admin_destinations import DestinationAdmin
-from opencdp.admin_predictions import PredictionAdmin
 from opencdp.admin_privacy import PrivacyAdmin
 from opencdp.admin_security import SecurityAdmin
 from opencdp.admin_segments import SegmentAdmin
@@ -26,6 +26,7 @@ from opencdp.collect.replay import replay
 from opencdp.hygiene.quality import quality_report
 from opencdp.identity import probabilistic
 from opencdp.identity.clusters import identity_counts, record_clusters
+from opencdp.privacy.purposes import resolve as resolve_purpose
 from opencdp.profiles.lookup import find_profile_id, search_profiles
 from opencdp.profiles.view import profile_view
 from opencdp.sources import history
@@ -41,10 +42,8 @@ class NotFound(LookupError):
     """The named object does not exist."""
 
 
-class Admin(PredictionAdmin,
-            SegmentAdmin, DestinationAdmin, ComputedTraitAdmin, BackupAdmin, SecurityAdmin,
-            AuditAdmin,
-            PrivacyAdmin):
+class Admin(SegmentAdmin, DestinationAdmin, ComputedTraitAdmin, BackupAdmin, SecurityAdmin,
+            AuditAdmin, PrivacyAdmin, ConsentAdmin):
     def __init__(self, workspace: Workspace) -> None:
         self.ws = workspace
 
@@ -116,9 +115,14 @@ class Admin(PredictionAdmin,
         fmt: str,
         source: str | None = None,
         transform: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+        purpose: str | None = None,
     ) -> int:
+        """Every event, or with `purpose` only those of people consenting to it."""
         source_id = self._source_id(source)
-        return self.ws.read(lambda con: export_events(con, out, fmt, source_id, transform))
+        chosen = self.ws.read(lambda con: resolve_purpose(con, purpose)) if purpose else None
+        return self.ws.read(
+            lambda con: export_events(con, out, fmt, source_id, transform, purpose=chosen)
+        )
 
     # quarantine ------------------------------------------------------------
     def list_quarantine(

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from opencdp.privacy.purposes import registered
+from opencdp.privacy.purposes import resolve as resolve_purpose
 from opencdp.segments import membership, service
 from opencdp.segments.tree import Node
 from opencdp.workspace import Workspace
@@ -70,11 +71,22 @@ class SegmentAdmin:
         return self.ws.read(show)
 
     def preview_segment(
-        self, where: str | None = None, definition: Any = None, sample: int = 10
+        self,
+        where: str | None = None,
+        definition: Any = None,
+        sample: int = 10,
+        purpose: str | None = None,
     ) -> dict[str, Any]:
+        """Count and sample the matches; with `purpose`, only those who may be activated
+        for it (consent granted, not suppressed)."""
         tree: Node = service.read_definition(where, definition, self._purposes())
         self._current()
-        return self.ws.read(lambda con: service.preview(con, tree, now=_now(), sample=sample))
+
+        def preview(con: Any) -> dict[str, Any]:
+            chosen = resolve_purpose(con, purpose) if purpose else None
+            return service.preview(con, tree, now=_now(), sample=sample, purpose=chosen)
+
+        return self.ws.read(preview)
 
     def count_segment(self, name: str, sample: int = 0) -> dict[str, Any]:
         """How many profiles match the segment now (evaluated live, nothing stored)."""
@@ -89,8 +101,16 @@ class SegmentAdmin:
 
         return self.ws.read(count)
 
-    def segment_members(self, name: str, limit: int = 100, offset: int = 0) -> dict[str, Any]:
-        return self.ws.read(lambda con: service.members(con, name, limit=limit, offset=offset))
+    def segment_members(
+        self, name: str, limit: int = 100, offset: int = 0, purpose: str | None = None
+    ) -> dict[str, Any]:
+        """A page of members; with `purpose`, only those who may be activated for it."""
+
+        def page(con: Any) -> dict[str, Any]:
+            chosen = resolve_purpose(con, purpose) if purpose else None
+            return service.members(con, name, limit=limit, offset=offset, purpose=chosen)
+
+        return self.ws.read(page)
 
     def segment_history(
         self, name: str, profile_id: str | None = None, limit: int = 100

@@ -27,6 +27,7 @@ from opencdp.config import Settings
 from opencdp.db import Writer, WriterSaturated, open_database
 from opencdp.identity.resolver import IdentityResolver
 from opencdp.identity.stitcher import IdentityStitcher
+from opencdp.privacy.expiry import expiry_job
 from opencdp.privacy.retention import apply_policies
 from opencdp.privacy.screening import batch_screener
 from opencdp.privacy.service import Privacy
@@ -35,7 +36,6 @@ from opencdp.profiles.computed import register_builtins
 from opencdp.profiles.computed_listener import ComputedTraitsFollower
 from opencdp.profiles.event_order import compact
 from opencdp.profiles.refresh import ProfileRefresher
-from opencdp.predict.schedule import refresh_job
 from opencdp.schedule import Scheduler
 from opencdp.segments.realtime import (
     profiles_listener,
@@ -88,10 +88,10 @@ class Workspace:
         traits = self.computed_traits
         self.schedule = Scheduler(settings.schedule_seconds, [
             ("computed_traits", lambda: self.profiles.exclusive(traits.scheduled)),
-            ("predictions", refresh_job(self.read, self.write)),  # before segments read them
             ("segments", lambda: self.profiles.exclusive(
                 lambda: scheduled_evaluation(self.write))),
             ("event_order", lambda: self.profiles.exclusive(lambda: self.write(compact))),
+            ("consent_expiry", expiry_job(self.profiles, self.write)),
             ("destinations", lambda: scheduled_syncs(
                 self.audit, Access(self.read, self.write), _now())),
             ("retention", lambda: apply_policies(self, _now())),
@@ -103,9 +103,6 @@ class Workspace:
         self.write(register_builtins)
         self.privacy = Privacy(self)
         self.privacy.resume()  # requests a crash left running
-        from opencdp.backup.pending import finish_restore  # here: backup imports workspace
-
-        finish_restore(self)  # erasures a restore died before replaying, replayed first
 
     @property
     def stitching(self) -> bool:

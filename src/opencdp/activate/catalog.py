@@ -19,6 +19,7 @@ from opencdp.activate.access import first
 from opencdp.activate.errors import DestinationNotFound, InvalidDestination
 from opencdp.activate.kinds import public_config, validate_config
 from opencdp.privacy.consent import UnknownPurpose, canonical_purpose
+from opencdp.privacy.purposes import registered
 
 _COLUMNS = ("destination_id, name, kind, purpose, segment_id, config, enabled, schedule_minutes,"
             " created_at, updated_at")  # fmt: skip
@@ -56,7 +57,7 @@ def create_destination(
     if not isinstance(name, str) or not name.strip() or len(name) > 100:
         raise InvalidDestination("name must be 1 to 100 characters")
     try:
-        purpose = canonical_purpose(purpose)
+        purpose = canonical_purpose(purpose, registered(con))  # built-in or the workspace's
     except UnknownPurpose as exc:
         raise InvalidDestination(str(exc)) from None
     stored = validate_config(kind, purpose, config)

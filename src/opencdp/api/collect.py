@@ -90,6 +90,7 @@ def collection_router(collector: Collector) -> APIRouter:
                 content_encoding=request.headers.get("content-encoding"),
                 type_hint=type_hint,
                 client_ip=_client_ip(request),
+                gpc=request.headers.get("sec-gpc") == "1",
             )
             future = collector.submit(ingest)
         except RequestRejected as exc:

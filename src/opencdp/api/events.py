@@ -32,21 +32,21 @@ def events_router(admin: Admin) -> APIRouter:
     def recent(source: str | None = None, limit: int = Query(20, ge=1, le=1000)) -> list[Any]:
         return admin.recent_events(source, limit)
 
-    @router.get(
-        "/v1/events/export", response_class=FileResponse,
-        responses={200: {"description": "The events as a file (X-Row-Count: how many)",
-                         "content": {media: {} for media in _MEDIA.values()}}},
-    )  # fmt: skip
+    @router.get("/v1/events/export")
     def export(
         request: Request,
         format: Literal["jsonl", "csv", "parquet"] = "jsonl",
         source: str | None = None,
+        purpose: str | None = Query(
+            None, description="Only the events of people consenting to this purpose"
+        ),
     ) -> FileResponse:
         handle, name = tempfile.mkstemp(prefix="opencdp-export-", suffix=f".{format}")
         os.close(handle)
         path = Path(name)
         try:
-            rows = admin.export_events(path, format, source, export_masking(request))
+            rows = admin.export_events(path, format, source, export_masking(request),
+                                       purpose=purpose)  # fmt: skip
         except Exception:
             path.unlink(missing_ok=True)
             raise

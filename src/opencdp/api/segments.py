@@ -23,6 +23,9 @@ class SegmentIn(DefinitionIn):
 
 class PreviewIn(DefinitionIn):
     sample: int = Field(10, ge=0, le=1000)
+    purpose: str | None = Field(
+        None, description="Count only those who may be activated for this purpose"
+    )
 
 
 def segments_router(admin: Admin) -> APIRouter:
@@ -39,7 +42,7 @@ def segments_router(admin: Admin) -> APIRouter:
 
     @router.post("/v1/segments/preview")
     def preview(body: PreviewIn) -> dict[str, Any]:
-        return admin.preview_segment(body.where, body.definition, body.sample)
+        return admin.preview_segment(body.where, body.definition, body.sample, body.purpose)
 
     @router.post("/v1/segments/evaluate")
     def evaluate_all() -> list[dict[str, Any]]:
@@ -63,9 +66,14 @@ def segments_router(admin: Admin) -> APIRouter:
 
     @router.get("/v1/segments/{name}/members")
     def members(
-        name: str, limit: int = Query(100, ge=1, le=10000), offset: int = Query(0, ge=0)
+        name: str,
+        limit: int = Query(100, ge=1, le=10000),
+        offset: int = Query(0, ge=0),
+        purpose: str | None = Query(
+            None, description="Only members who may be activated for this purpose"
+        ),
     ) -> dict[str, Any]:
-        return admin.segment_members(name, limit, offset)
+        return admin.segment_members(name, limit, offset, purpose)
 
     @router.get("/v1/segments/{name}/history")
     def history(

@@ -50,20 +50,24 @@ def recent(ctx: click.Context, source: str | None, limit: int, as_json: bool) ->
 
 @events.command("export")
 @click.option("--source", help="Only this source (name or id).")
+@click.option("--purpose", help="Only the events of people consenting to this purpose.")
 @click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="jsonl")
 @click.option(
     "--output", "-o", type=click.Path(dir_okay=False), help="File to write (default: stdout)."
 )
 @click.pass_context
-def export(ctx: click.Context, source: str | None, fmt: str, output: str | None) -> None:
-    """Export every stored field of every event."""
+def export(
+    ctx: click.Context, source: str | None, purpose: str | None, fmt: str, output: str | None
+) -> None:
+    """Export every stored field of every event; with --purpose, only the events of people
+    consenting to it (without, a raw export for your own systems: docs/consent.md)."""
     if output is None and fmt == "parquet" and sys.stdout.isatty():
         raise click.UsageError("parquet is binary: give --output FILE")
     with open_backend(settings_from(ctx)) as backend:
         if output is None:
-            rows = backend.export_events(sys.stdout.buffer, fmt, source)
+            rows = backend.export_events(sys.stdout.buffer, fmt, source, purpose=purpose)
         else:
-            rows = backend.export_events(Path(output), fmt, source)
+            rows = backend.export_events(Path(output), fmt, source, purpose=purpose)
     if output is not None:
         click.echo(f"exported {rows} events to {output}", err=True)
 

@@ -9,6 +9,7 @@ import click
 
 from opencdp.cli.backend import open_backend
 from opencdp.cli.common import emit, settings_from
+from opencdp.cli.consent import export_options, export_people
 
 
 @click.group()
@@ -54,6 +55,16 @@ def search(ctx: click.Context, fragment: str, limit: int, as_json: bool) -> None
         found = backend.search_profiles(fragment, limit)
     text = "\n".join(f"{p['profile_id']}\t{'; '.join(p['matches'])}" for p in found)
     emit(found, as_json, text or "no matching profiles")
+
+
+@profiles.command("export")
+@click.option("--segment", help="Only the members of this segment (activation by file).")
+@export_options
+@click.pass_context
+def export(ctx: click.Context, segment: str | None, purpose: str, fmt: str,
+           output: str | None) -> None:  # fmt: skip
+    """Export the golden records of the people consenting to --purpose."""
+    export_people(ctx, purpose, segment, fmt, output)
 
 
 @click.group()

@@ -37,16 +37,24 @@ class RemoteSegments:
         return dict(self._call("GET", f"/v1/segments/{name}"))
 
     def preview_segment(
-        self, where: str | None = None, definition: Any = None, sample: int = 10
+        self,
+        where: str | None = None,
+        definition: Any = None,
+        sample: int = 10,
+        purpose: str | None = None,
     ) -> dict[str, Any]:
-        body = {"where": where, "definition": definition, "sample": sample}
+        body = {"where": where, "definition": definition, "sample": sample, "purpose": purpose}
         return dict(self._call("POST", "/v1/segments/preview", json=body))
 
     def count_segment(self, name: str, sample: int = 0) -> dict[str, Any]:
         return dict(self._call("GET", f"/v1/segments/{name}/count", params={"sample": sample}))
 
-    def segment_members(self, name: str, limit: int = 100, offset: int = 0) -> dict[str, Any]:
-        params = {"limit": limit, "offset": offset}
+    def segment_members(
+        self, name: str, limit: int = 100, offset: int = 0, purpose: str | None = None
+    ) -> dict[str, Any]:
+        params: dict[str, Any] = {"limit": limit, "offset": offset}
+        if purpose is not None:
+            params["purpose"] = purpose
         return dict(self._call("GET", f"/v1/segments/{name}/members", params=params))
 
     def segment_history(

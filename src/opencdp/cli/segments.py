@@ -6,6 +6,7 @@ import click
 
 from opencdp.cli.backend import open_backend
 from opencdp.cli.common import emit, settings_from
+from opencdp.cli.consent import export_options, export_people
 
 
 @click.group()
@@ -83,12 +84,14 @@ def count(ctx: click.Context, name: str, sample: int, as_json: bool) -> None:
 @segments.command("preview")
 @click.option("--where", "where", required=True)
 @click.option("--sample", default=10, show_default=True)
+@click.option("--purpose", help="Count only those who may be activated for this purpose.")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
-def preview(ctx: click.Context, where: str, sample: int, as_json: bool) -> None:
+def preview(ctx: click.Context, where: str, sample: int, purpose: str | None,
+            as_json: bool) -> None:  # fmt: skip
     """Count and sample the profiles a definition matches, without saving it."""
     with open_backend(settings_from(ctx)) as backend:
-        found = backend.preview_segment(where, None, sample)
+        found = backend.preview_segment(where, None, sample, purpose)
     emit(found, as_json, "\n".join([f"{found['count']:,} profiles", *found["sample"]]))
 
 
@@ -96,15 +99,26 @@ def preview(ctx: click.Context, where: str, sample: int, as_json: bool) -> None:
 @click.argument("name")
 @click.option("--limit", default=100, show_default=True)
 @click.option("--offset", default=0, show_default=True)
+@click.option("--purpose", help="Only members who may be activated for this purpose.")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
-def members(ctx: click.Context, name: str, limit: int, offset: int, as_json: bool) -> None:
-    """The current members of NAME."""
+def members(ctx: click.Context, name: str, limit: int, offset: int, purpose: str | None,
+            as_json: bool) -> None:  # fmt: skip
+    """The current members of NAME (with --purpose, only those consenting to it)."""
     with open_backend(settings_from(ctx)) as backend:
-        found = backend.segment_members(name, limit, offset)
+        found = backend.segment_members(name, limit, offset, purpose)
     text = "\n".join(f"{m['profile_id']}\t{m['entered_at']}\t{m['email'] or ''}"
                      for m in found["members"])  # fmt: skip
     emit(found, as_json, text or "no members")
+
+
+@segments.command("export")
+@click.argument("name")
+@export_options
+@click.pass_context
+def export(ctx: click.Context, name: str, purpose: str, fmt: str, output: str | None) -> None:
+    """Export the members of NAME who may be activated for --purpose, as a file."""
+    export_people(ctx, purpose, name, fmt, output)
 
 
 @segments.command("history")

@@ -166,8 +166,10 @@ class Collector:
         content_encoding: str | None,
         type_hint: str | None,
         client_ip: str | None,
+        gpc: bool = False,
     ) -> tuple[Source, Ingest]:
-        """Authenticate, decode and validate; nothing is written yet."""
+        """Authenticate, decode and validate; nothing is written yet. `gpc`: the request
+        carried a Global Privacy Control signal (`Sec-GPC: 1`)."""
         header_key = write_key_from_basic(authorization)
         source = self.keys.lookup(header_key) if header_key else None
         limit = self.limits(source)[1] if source else HARD_LIMIT_BYTES
@@ -186,13 +188,13 @@ class Collector:
             envelope = BatchEnvelope(
                 source.source_id, received_at, document.get("sentAt"),
                 object_field(document, "context"), object_field(document, "integrations"),
-                client_ip, max_message, source.default_region,
+                client_ip, max_message, source.default_region, gpc,
             )  # fmt: skip
         else:
             messages = [document]
             envelope = BatchEnvelope(
                 source.source_id, received_at, client_ip=client_ip,
-                max_message_bytes=max_message, default_region=source.default_region,
+                max_message_bytes=max_message, default_region=source.default_region, gpc=gpc,
             )  # fmt: skip
         if self.throttle is not None:
             wait = self.throttle.take(source.source_id, len(messages))

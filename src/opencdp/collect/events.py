@@ -17,6 +17,8 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
+from opencdp.privacy.enforce import CONSENTED_EVENTS
+
 EXPORT_FORMATS = ("jsonl", "csv", "parquet")
 _FIELDS = {
     "seq": "seq", "source_id": "sourceId", "message_id": "messageId", "type": "type",
@@ -62,10 +64,15 @@ def _as_message(row: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-def _batches(con: duckdb.DuckDBPyConnection, source_id: str | None) -> pa.RecordBatchReader:
-    relation = con.sql(
-        f"SELECT {_SELECT} FROM events {_WHERE} ORDER BY seq", params=[source_id, source_id]
-    )
+def _batches(
+    con: duckdb.DuckDBPyConnection, source_id: str | None, purpose: str | None = None
+) -> pa.RecordBatchReader:
+    where = "WHERE ($source::VARCHAR IS NULL OR source_id = $source)"
+    params = {"source": source_id}
+    if purpose is not None:  # only consented people's events (privacy/enforce.py)
+        where += f" AND seq IN ({CONSENTED_EVENTS})"
+        params["purpose"] = purpose
+    relation = con.sql(f"SELECT {_SELECT} FROM events {where} ORDER BY seq", params=params)
     return relation.to_arrow_reader(batch_size=50_000)
 
 
@@ -75,15 +82,20 @@ def export_events(
     fmt: str,
     source_id: str | None = None,
     transform: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+    purpose: str | None = None,
 ) -> int:
     """Write every stored field of every event (optionally of one source); return the count.
+
+    With `purpose` (canonical), only the events of people whose consent for it holds; an
+    event resolved to no profile has nobody's consent and is left out. Without a purpose
+    the export is raw, the whole log for the operator's own systems (docs/consent.md).
 
     `transform` rewrites each row on its way out (PII masking for callers without PII
     access); in CSV and Parquet rows the nested objects are still JSON text.
     """
     if fmt not in EXPORT_FORMATS:
         raise ValueError(f"format must be one of {', '.join(EXPORT_FORMATS)}")
-    reader = _batches(con, source_id)
+    reader = _batches(con, source_id, purpose)
     if transform is not None and fmt != "jsonl":
         reader = _transformed(reader, transform)
     written = 0

@@ -92,6 +92,10 @@ def purposes_scope(registered: Mapping[str, str]) -> Iterator[None]:
         _SCOPE.reset(token)
 
 
+class ConsentNotFound(LookupError, ValueError):
+    """Nothing is known about that identifier: no profile, no statement."""
+
+
 class UnknownPurpose(ValueError):
     """A purpose name that is none of `PURPOSES`, their aliases, or a registered purpose."""
 

@@ -41,7 +41,7 @@ from opencdp.privacy.consent import (
 from opencdp.privacy.purposes import alias_rows
 
 STAGE = "consent_ledger"  # derived_cursors: seq through which the log's statements are recorded
-_COLUMNS = (
+COLUMNS = (
     "statement_id, subject_type, subject_value, seq, purpose, granted, legal_basis, source,"
     " stated_at, recorded_at, policy_version, expires_at, jurisdiction, note"
 )
@@ -340,12 +340,12 @@ def statements_of(
     limit: int = 1000,
 ) -> list[dict[str, Any]]:
     """The statements made through any of `identifiers`, newest first."""
-    table = pa.table({  # noqa: F841
+    wanted = pa.table({  # noqa: F841
         "t": pa.array([i[0] for i in identifiers], pa.string()),
         "v": pa.array([i[1] for i in identifiers], pa.string()),
     })
     rows = con.execute(
-        f"SELECT {_COLUMNS} FROM consent_ledger c SEMI JOIN table i"
+        f"SELECT {COLUMNS} FROM consent_ledger c SEMI JOIN wanted i"
         " ON i.t = c.subject_type AND i.v = c.subject_value"
         " WHERE ($purpose::VARCHAR IS NULL OR c.purpose = $purpose)"
         " ORDER BY c.stated_at DESC, c.statement_id DESC LIMIT $limit",

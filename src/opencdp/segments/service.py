@@ -20,6 +20,7 @@ import orjson
 from sqlglot import exp
 
 from opencdp.privacy.consent import purposes_scope
+from opencdp.privacy.enforce import CONSENTED_PROFILES
 from opencdp.privacy.purposes import registered as registered_purposes
 from opencdp.segments import membership
 from opencdp.segments.compiler import CompiledSegment, compile_segment
@@ -126,17 +127,27 @@ def get_segment(con: duckdb.DuckDBPyConnection, name: str) -> dict[str, Any]:
 
 def list_segments(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     rows = con.execute(f"SELECT {_COLUMNS} FROM segments ORDER BY name").fetchall()
-    return [_segment(row) for row in rows]
+    with purposes_scope(registered_purposes(con)):  # definitions may name custom purposes
+        return [_segment(row) for row in rows]
 
 
 def preview(
-    con: duckdb.DuckDBPyConnection, tree: Node, *, now: datetime, sample: int = 10
+    con: duckdb.DuckDBPyConnection,
+    tree: Node,
+    *,
+    now: datetime,
+    sample: int = 10,
+    purpose: str | None = None,
 ) -> dict[str, Any]:
-    """How many profiles match now, and a few of them — nothing is stored."""
+    """How many profiles match now, and a few of them — nothing is stored. With `purpose`
+    (canonical), only those who may be activated for it (privacy/enforce.py)."""
     started = time.perf_counter()
     compiled = compile_tree(con, tree)
     sql = compiled.sql("duckdb")
     params = compiled.bind(now)
+    if purpose is not None:
+        sql = f"SELECT profile_id FROM ({sql}) WHERE profile_id IN ({CONSENTED_PROFILES})"
+        params = {**params, "purpose": purpose}
     # One pass: the count and the first `sample` members (a top-n aggregate, no sort).
     row = con.execute(f"SELECT count(*), min(profile_id, {max(int(sample), 1)}) FROM ({sql})",
                       params).fetchone()  # fmt: skip
@@ -146,21 +157,40 @@ def preview(
 
 
 def members(
-    con: duckdb.DuckDBPyConnection, name: str, *, limit: int = 100, offset: int = 0
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    *,
+    limit: int = 100,
+    offset: int = 0,
+    purpose: str | None = None,
 ) -> dict[str, Any]:
+    """A page of the stored members; with `purpose` (canonical), only those who may be
+    activated for it, and `count` counts only them."""
     segment = get_segment(con, name)
+    params = {"segment_id": segment["segment_id"], "limit": limit, "offset": offset}
+    consented = ""
+    count = segment["member_count"]
+    if purpose is not None:
+        consented = f" AND profile_id IN ({CONSENTED_PROFILES})"
+        params["purpose"] = purpose
+        row = con.execute(
+            f"SELECT count(*) FROM segment_members WHERE segment_id = $segment_id{consented}",
+            {"segment_id": segment["segment_id"], "purpose": purpose},
+        ).fetchone()
+        count = int(row[0]) if row else 0
     rows = con.execute(
-        "WITH page AS (SELECT profile_id, entered_at FROM segment_members WHERE segment_id = ?"
-        "  ORDER BY entered_at, profile_id LIMIT ? OFFSET ?)"
+        "WITH page AS (SELECT profile_id, entered_at FROM segment_members"
+        f"  WHERE segment_id = $segment_id{consented}"
+        "  ORDER BY entered_at, profile_id LIMIT $limit OFFSET $offset)"
         " SELECT m.profile_id, m.entered_at,"
         "  coalesce(p.traits ->> 'email', (SELECT min(l.identifier_value) FROM identity_links l"
         "   WHERE l.profile_id = m.profile_id AND l.identifier_type = 'email')),"
         "  p.traits ->> 'first_name', p.traits ->> 'last_name'"
         " FROM page m LEFT JOIN profiles p ON p.profile_id = m.profile_id"
         " ORDER BY m.entered_at, m.profile_id",
-        [segment["segment_id"], limit, offset],
+        params,
     ).fetchall()
-    return {"segment": name, "count": segment["member_count"], "members": [
+    return {"segment": name, "count": count, "purpose": purpose, "members": [
         {"profile_id": p, "entered_at": at.isoformat(), "email": e, "first_name": f,
          "last_name": la} for p, at, e, f, la in rows]}  # fmt: skip
 
@@ -304,7 +334,10 @@ _COLUMNS = ("segment_id, name, description, definition, text, realtime, created_
 
 def _find(con: duckdb.DuckDBPyConnection, name: str) -> dict[str, Any] | None:
     row = con.execute(f"SELECT {_COLUMNS} FROM segments WHERE name = ?", [name]).fetchone()
-    return _segment(row) if row else None
+    if row is None:
+        return None
+    with purposes_scope(registered_purposes(con)):
+        return _segment(row)
 
 
 def _segment(row: tuple[Any, ...]) -> dict[str, Any]:

@@ -183,9 +183,12 @@ def _rule_for(column: str, guess: tuple[str, str]) -> ColumnRule:
 
 def mapping_document(mapping: Mapping) -> dict[str, Any]:
     """The mapping in the short YAML form a person edits."""
-    columns: dict[str, list[str]] = {}
+    columns: dict[str, list[Any]] = {}
     for rule in mapping.columns:
-        short = f"{rule.role}:{rule.name}" if rule.role != "record_id" else "record_id"
+        short: Any = f"{rule.role}:{rule.name}" if rule.role != "record_id" else "record_id"
+        if rule.details:  # a consent column's legal basis, policy version …
+            short = {"role": rule.role, "name": rule.name, "kind": rule.kind,
+                     **dict(rule.details)}  # fmt: skip
         columns.setdefault(rule.column, []).append(short)
     document: dict[str, Any] = {
         "columns": {c: rules[0] if len(rules) == 1 else rules for c, rules in columns.items()}

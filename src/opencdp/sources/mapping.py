@@ -1,16 +1,19 @@
 """Column mappings: what each column of a source file or table means for a customer.
 
 A mapping says, per column, whether it is an **identifier** (email, phone, customer id …),
-a profile **trait** (name, birth date, city …) or part of an **event** (time, order id,
-price …), and which hygiene rule cleans it. One file can yield profile records, events or
-both. Mappings are YAML or JSON, short form `column: "identifier:email"`, long form
-`column: {role: trait, name: birth_date, kind: date}`, or a list of rules when one column
-plays two parts (`customer_no: [identifier:customer_id, record_id]`).
+a profile **trait** (name, birth date, city …), a **consent** statement for a purpose
+(`consent:email_marketing`: yes/no answers the consent ledger records, docs/consent.md) or
+part of an **event** (time, order id, price …), and which hygiene rule cleans it. One file
+can yield profile records, events or both. Mappings are YAML or JSON, short form
+`column: "identifier:email"`, long form `column: {role: trait, name: birth_date, kind: date}`,
+or a list of rules when one column plays two parts
+(`customer_no: [identifier:customer_id, record_id]`).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,8 +21,11 @@ from typing import Any
 import yaml
 
 from opencdp.hygiene import KINDS
+from opencdp.privacy.consent import ALIASES, check_legal_basis, normal_name
 
-ROLES = ("identifier", "trait", "event", "record_id", "ignore")
+ROLES = ("identifier", "trait", "consent", "event", "record_id", "ignore")
+# Details a consent column may carry in its long form, recorded with each statement.
+CONSENT_DETAILS = ("legal_basis", "policy_version", "jurisdiction", "expires_at")
 IDENTIFIER_TYPES = (
     "email", "phone", "customer_id", "user_id", "loyalty_id", "line_id", "device_id",
     "anonymous_id", "social_handle", "external_id",
@@ -49,6 +55,12 @@ class ColumnRule:
     role: str
     name: str  # identifier type, trait name or event field
     kind: str  # hygiene rule: email, phone, name, date, datetime, number, text …
+    details: tuple[tuple[str, str], ...] = ()  # consent: legal basis, policy version …
+
+    @property
+    def trait(self) -> str:
+        """The trait a trait or consent column fills (`consent_<purpose>` for consent)."""
+        return f"consent_{self.name}" if self.role == "consent" else self.name
 
 
 @dataclass
@@ -73,12 +85,13 @@ class Mapping:
 
     @property
     def yields_profiles(self) -> bool:
-        return any(c.role in ("identifier", "trait") for c in self.columns)
+        return any(c.role in ("identifier", "trait", "consent") for c in self.columns)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "columns": {
-                c.column: {"role": c.role, "name": c.name, "kind": c.kind} for c in self.columns
+                c.column: {"role": c.role, "name": c.name, "kind": c.kind, **dict(c.details)}
+                for c in self.columns
             },
             "event_name": self.event_name, "default_region": self.default_region,
             "day_first": self.day_first, "timezone": self.timezone,
@@ -94,6 +107,8 @@ def _rule(column: str, spec: Any) -> ColumnRule:
     role = spec.get("role")
     if role not in ROLES:
         raise MappingError(f"column {column!r}: role must be one of {', '.join(ROLES)}")
+    if role == "consent":
+        return _consent_rule(column, spec)
     name = str(spec.get("name") or (column if role in ("trait", "event") else role))
     if role == "identifier" and name not in IDENTIFIER_TYPES:
         raise MappingError(
@@ -105,6 +120,39 @@ def _rule(column: str, spec: Any) -> ColumnRule:
             f"column {column!r}: unknown kind {kind!r}; known: {', '.join(sorted(KINDS))}"
         )
     return ColumnRule(column, role, str(name), str(kind))
+
+
+def _consent_rule(column: str, spec: dict[str, Any]) -> ColumnRule:
+    """`consent:<purpose>`: a built-in purpose or alias, or a name the workspace registers
+    (checked when the import starts: `consent_purposes`)."""
+    name = spec.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise MappingError(f"column {column!r}: a consent column names its purpose,"
+                           " e.g. consent:email_marketing")  # fmt: skip
+    key = normal_name(name)
+    purpose = ALIASES.get(key, key)
+    if not re.fullmatch(r"[a-z0-9][a-z0-9_.:]{0,62}", purpose):
+        raise MappingError(f"column {column!r}: {name!r} is not a purpose name")
+    details = []
+    for detail in CONSENT_DETAILS:
+        value = spec.get(detail)
+        if value is None:
+            continue
+        if not isinstance(value, str | int | float) or isinstance(value, bool):
+            raise MappingError(f"column {column!r}: {detail} must be a text")
+        text = str(value).strip()
+        if detail == "legal_basis":
+            try:
+                text = check_legal_basis(text)
+            except ValueError as exc:
+                raise MappingError(f"column {column!r}: {exc}") from None
+        details.append((detail, text))
+    kind = str(spec.get("kind") or "boolean")
+    if kind not in KINDS:
+        raise MappingError(
+            f"column {column!r}: unknown kind {kind!r}; known: {', '.join(sorted(KINDS))}"
+        )
+    return ColumnRule(column, "consent", purpose, kind, tuple(details))
 
 
 def parse_mapping(document: Any) -> Mapping:

@@ -5,11 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from opencdp.collect.sources import get_source
+from opencdp.privacy.consent import ALIASES
+from opencdp.privacy.purposes import registered
 from opencdp.sources import history
 from opencdp.sources.databases import DatabaseQuery, read_database
 from opencdp.sources.importer import ImportReport, Progress, run_import
 from opencdp.sources.infer import mapping_document
-from opencdp.sources.mapping import Mapping
+from opencdp.sources.mapping import Mapping, MappingError
 from opencdp.sources.readers import FileStream, open_file
 from opencdp.workspace import Workspace
 
@@ -25,6 +27,7 @@ def _run(
     cursor_column: str | None = None,
 ) -> ImportReport:
     source_id = workspace.read(lambda con: get_source(con, source)).source_id
+    _check_purposes(workspace, mapping)
     started: list[ImportReport] = []
 
     def on_start(report: ImportReport) -> None:
@@ -44,6 +47,16 @@ def _run(
         raise
     workspace.write(lambda con: history.record_finish(con, report, "completed"))
     return report
+
+
+def _check_purposes(workspace: Workspace, mapping: Mapping) -> None:
+    """Consent columns must name a built-in purpose or one the workspace registered."""
+    rules = mapping.by_role("consent")
+    known = workspace.read(registered) if rules else {}
+    for rule in rules:
+        if rule.name not in ALIASES and rule.name not in known:
+            raise MappingError(f"column {rule.column!r}: unknown purpose {rule.name!r};"
+                               " register it first (opencdp consent purposes add)")  # fmt: skip
 
 
 def import_file(

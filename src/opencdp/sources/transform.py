@@ -65,6 +65,15 @@ def _object(params: _Params, items: list[tuple[str, str]]) -> str:
     return f"nullif(json_merge_patch('{{}}', json_object({pairs})), '{{}}'::JSON)"
 
 
+def _consent_value(params: _Params, value: str, rule: ColumnRule) -> str:
+    """The yes/no answer, or with the column's details an object the ledger reads:
+    `{"granted": true, "legal_basis": "contract", "policy_version": "v3"}`."""
+    if not rule.details:
+        return value
+    pairs = ", ".join(f"{params.bind(k)}, {params.bind(v)}" for k, v in rule.details)
+    return f"CASE WHEN {value} IS NOT NULL THEN json_object('granted', {value}, {pairs}) END"
+
+
 def _select_sql(
     params: _Params,
     mapping: Mapping,
@@ -90,11 +99,13 @@ def _select_sql(
             event_time = value
         elif rule.role == "event" and rule.name == "event":
             event_name = value
+        elif rule.role == "consent":  # a consent trait the ledger records (privacy/ledger.py)
+            by_role["trait"].append((rule.trait, _consent_value(params, value, rule)))
         else:
             by_role[rule.role].append((rule.name, value))
         if rule.role == "identifier":
             identifier_values.append(value)
-        if rule.role in ("identifier", "trait"):
+        if rule.role in ("identifier", "trait", "consent"):
             fixes.append((rule.column, (
                 f"CASE WHEN {problem} IS NOT NULL"
                 f" THEN json_object('original', {source}, 'problem', {problem})"
