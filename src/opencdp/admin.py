@@ -15,6 +15,7 @@ from opencdp.admin_audit import AuditAdmin
 from opencdp.admin_backups import BackupAdmin
 from opencdp.admin_consent import ConsentAdmin
 from opencdp.admin_destinations import DestinationAdmin
+from opencdp.admin_predictions import PredictionAdmin
 from opencdp.admin_privacy import PrivacyAdmin
 from opencdp.admin_security import SecurityAdmin
 from opencdp.admin_segments import SegmentAdmin
@@ -42,7 +43,8 @@ class NotFound(LookupError):
     """The named object does not exist."""
 
 
-class Admin(SegmentAdmin, DestinationAdmin, ComputedTraitAdmin, BackupAdmin, SecurityAdmin,
+class Admin(PredictionAdmin,
+            SegmentAdmin, DestinationAdmin, ComputedTraitAdmin, BackupAdmin, SecurityAdmin,
             AuditAdmin, PrivacyAdmin, ConsentAdmin):
     def __init__(self, workspace: Workspace) -> None:
         self.ws = workspace

@@ -36,6 +36,7 @@ from opencdp.profiles.computed import register_builtins
 from opencdp.profiles.computed_listener import ComputedTraitsFollower
 from opencdp.profiles.event_order import compact
 from opencdp.profiles.refresh import ProfileRefresher
+from opencdp.predict.schedule import refresh_job
 from opencdp.schedule import Scheduler
 from opencdp.segments.realtime import (
     profiles_listener,
@@ -88,6 +89,7 @@ class Workspace:
         traits = self.computed_traits
         self.schedule = Scheduler(settings.schedule_seconds, [
             ("computed_traits", lambda: self.profiles.exclusive(traits.scheduled)),
+            ("predictions", refresh_job(self.read, self.write)),  # before segments read them
             ("segments", lambda: self.profiles.exclusive(
                 lambda: scheduled_evaluation(self.write))),
             ("event_order", lambda: self.profiles.exclusive(lambda: self.write(compact))),
@@ -103,6 +105,9 @@ class Workspace:
         self.write(register_builtins)
         self.privacy = Privacy(self)
         self.privacy.resume()  # requests a crash left running
+        from opencdp.backup.pending import finish_restore  # here: backup imports workspace
+
+        finish_restore(self)  # erasures a restore died before replaying, replayed first
 
     @property
     def stitching(self) -> bool:

@@ -24,7 +24,8 @@ PLAIN = ["somchai.k@mail.co.th", "Somchai", "Kittisak", "+66812345678", "1988-04
 def person(client, source, admin_headers):
     message = {"type": "identify", "userId": "u-th-1", "traits": PERSON,
                "context": {"ip": "203.0.113.9"}}  # fmt: skip
-    assert client.post("/v1/identify", json=message, auth=(source["write_key"], "")).status_code == 200
+    r = client.post("/v1/identify", json=message, auth=(source["write_key"], ""))
+    assert r.status_code == 200
     bad = {"type": "identify", "userId": "u-th-1", "timestamp": "not a time",
            "traits": {"email": "somchai.k@mail.co.th", "first_name": "Somchai"}}  # fmt: skip
     client.post("/v1/identify", json=bad, auth=(source["write_key"], ""))

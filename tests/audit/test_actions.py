@@ -9,7 +9,7 @@ import pytest
 
 from opencdp.admin import Admin
 from opencdp.api.app import create_app
-from opencdp.audit.actions import method_action, route_action
+from opencdp.audit.actions import describe, method_action, route_action
 
 # GET routes that return no customer data: configuration, credentials, counts, health.
 NOT_CUSTOMER_DATA = {
@@ -17,7 +17,9 @@ NOT_CUSTOMER_DATA = {
     "/v1/tokens/{token_id}", "/v1/sources", "/v1/sources/{name}", "/v1/events/count",
     "/v1/sources/{name}/imports", "/v1/segments", "/v1/segments/{name}", "/v1/destinations",
     "/v1/destinations/{name}", "/v1/destinations/{name}/syncs", "/v1/computed-traits",
-    "/v1/computed-traits/{name}", "/v1/consents/purposes",
+    "/v1/computed-traits/{name}", "/v1/consents/purposes", "/v1/privacy/retention",
+    "/v1/predictions", "/v1/predictions/models", "/v1/predictions/models/{model_id}",
+    "/v1/predictions/{name}", "/v1/predictions/trends",
 }  # fmt: skip
 
 
@@ -50,10 +52,13 @@ def test_every_change_is_audited(operations):
     ("GET", "/v1/profiles/{identifier:path}", "profile.read"),
     ("GET", "/v1/profiles/{identifier}/consents", "profile.read"),
     ("POST", "/v1/auth/login", "auth.login"),
-    ("POST", "/v1/privacy/export", "privacy.request.export"),
-    ("POST", "/v1/privacy/requests/{request_id}/erase", "privacy.request.erase"),
-    ("GET", "/v1/privacy/requests", "privacy.request.read"),
-    ("POST", "/v1/privacy/requests", "privacy.request.create"),
+    ("POST", "/v1/privacy/access", "privacy.request.access"),
+    ("POST", "/v1/privacy/erasure", "privacy.request.erasure"),
+    ("GET", "/v1/privacy/requests", "privacy.request.list"),
+    ("GET", "/v1/privacy/requests/{request_id}/export", "privacy.request.export"),
+    ("POST", "/v1/privacy/requests/{request_id}/cancel", "privacy.request.cancel"),
+    ("GET", "/v1/privacy/retention", None),
+    ("PUT", "/v1/privacy/retention/{name}", "config.change"),
     ("POST", "/v1/restore", "backup.restore"),
     ("POST", "/v1/backups", "backup.create"),
     ("POST", "/v1/segments/preview", "segment.preview"),
@@ -74,9 +79,20 @@ def test_admin_methods_that_read_people_or_change_things_are_audited():
                  "set_source_enabled", "import_file", "unmerge", "create_user",
                  "revoke_token", "audit_report"):  # fmt: skip
         assert method_action(name), name
-    assert method_action("privacy_erase") == "privacy.request.erase"
+    assert method_action("privacy_erase") == "privacy.request.erasure"
+    assert method_action("privacy_export") == "privacy.request.access"
     assert method_action("sync_destination") == "destination.sync"
     assert method_action("audit_report") == "audit.report"
     names = {n for n, _ in inspect.getmembers(Admin, inspect.isfunction)}
     for name in ("list_sources", "get_segment", "list_destinations"):
         assert name in names and method_action(name) is None
+
+
+def test_personal_arguments_are_hashed_and_others_kept():
+    described = describe(
+        ["v1", "privacy", "erasure"],
+        {"identifier": "ann@mail.co.jp", "password": "secret", "limit": 5, "name": "web"},
+        lambda text: f"h({text})",
+    )
+    assert described.details == {"hashed": {"identifier": "h(ann@mail.co.jp)"}, "limit": 5}
+    assert (described.target_kind, described.target) == ("privacy_request", "web")

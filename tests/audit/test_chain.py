@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from opencdp.admin import Admin
 from opencdp.audit.chain import COLUMNS, GENESIS, HASHED, AuditKeys, entry_hash
 from opencdp.audit.log import AuditLog, head_file
 from opencdp.audit.model import Actor, Entry
@@ -87,6 +88,35 @@ def test_deleting_the_newest_entries_shows_as_truncation(logged):
     result = _check(logged)
     assert not result["ok"] and result["first_broken"]["seq"] == 5
     assert "truncated" in result["first_broken"]["problem"]
+
+
+def test_a_truncation_stays_visible_after_new_entries_are_written(logged, settings, caplog):
+    _sql(logged, "DELETE FROM audit_log WHERE seq >= 5")
+    logged.close()
+    with Workspace(settings) as again:  # the next writer finds the gap and chains it
+        again.audit.record(_entries(1)[0])
+        result = _check(again)
+        gap = Admin(again).audit_log(action="audit.gap")
+    assert not result["ok"] and result["first_broken"]["seq"] == 5
+    assert "entries 5 to 6 are missing" in result["first_broken"]["problem"]
+    assert gap[0]["details"]["previous_head"]["seq"] == 6
+    assert "recorded as audit.gap" in caplog.text
+
+
+def test_a_restore_is_chained_as_such_and_only_warned_about(logged, settings):
+    from opencdp.backup import pending
+
+    _sql(logged, "DELETE FROM audit_log WHERE seq >= 4")  # as if restored from an older copy
+    logged.close()
+    pending.mark(settings, datetime.now(UTC), settings.data_dir)
+    try:
+        with pending.restoring(), Workspace(settings) as again:
+            result = _check(again)
+    finally:
+        pending.clear(settings)
+    assert result["ok"] and result["entries"] == 4
+    assert result["warnings"] == ["entry 4: the database was restored from a backup; the "
+                                  "replaced log reached entry 6"]  # fmt: skip
 
 
 def test_a_forged_head_file_is_found(logged, settings):

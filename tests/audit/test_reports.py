@@ -9,7 +9,7 @@ import pytest
 
 from opencdp.activate.access import Access
 from opencdp.admin import Admin
-from opencdp.audit.model import Actor, cli_actor
+from opencdp.audit.model import Actor, Entry, cli_actor
 from opencdp.audit.offline import AuditedAdmin
 from opencdp.audit.system import scheduled_syncs
 from tests.audit.conftest import recorded
@@ -123,3 +123,14 @@ def test_since_and_action_filter_the_log(admin):
     assert admin.audit_log(user="bob", since="2999-01-01") == []
     with pytest.raises(ValueError, match="since"):
         admin.audit_log(since="last tuesday")
+
+
+def test_an_identifier_alone_is_resolved_to_its_profile_before_storing(admin):
+    """Routes whose operation notes no profile (a consent view, recommendations) still name
+    the person: the log looks the identifier up off the request path."""
+    member = admin.get_profile("member-2")["profile_id"]
+    admin.ws.audit.record(Entry("profile.read", Actor("user", "erin"), "api", resolve="member-2"))
+    admin.ws.audit.record(Entry("profile.read", Actor("user", "erin"), "api", resolve="nobody"))
+    unknown, known = recorded(admin.ws, user="erin")
+    assert known["profiles"] == [member] and unknown["profiles"] == []
+    assert admin.audit_report(profile=member)["actors"][0]["actor"] == "user:erin"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import io
 import json
@@ -172,7 +173,7 @@ def test_damaged_files_are_refused_and_nothing_changes(backed_up, settings, dama
     with pytest.raises(expected):
         verify_backup(settings, bad)
     assert digest(settings.database_path) == before
-    assert sorted(p.name for p in settings.data_dir.iterdir() if p.name.startswith(".")) == []
+    assert [p.name for p in settings.data_dir.glob(".restore-*")] == []
 
 
 def test_a_database_in_use_is_never_replaced(backed_up, settings):
@@ -181,6 +182,18 @@ def test_a_database_in_use_is_never_replaced(backed_up, settings):
         with pytest.raises(DataDirInUse, match="in use"):
             restore_backup(settings, backed_up, reapply=no_reapply)
         assert digest(settings.database_path) == before
+
+
+def test_one_restore_at_a_time_and_leftovers_of_dead_ones_are_removed(backed_up, settings):
+    leftover = settings.data_dir / ".restore-dead"
+    (leftover / "export").mkdir(parents=True)
+    with (settings.data_dir / ".restore.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        with pytest.raises(DataDirInUse, match="another restore"):
+            restore_backup(settings, backed_up, reapply=no_reapply)
+        assert leftover.exists()
+    restore_backup(settings, backed_up, reapply=no_reapply)
+    assert not leftover.exists()
 
 
 def test_a_fresh_data_dir_without_the_master_key_is_refused(backed_up, settings):

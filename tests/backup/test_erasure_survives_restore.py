@@ -6,6 +6,9 @@ journal (`privacy/journal.py`: keyed hashes only) for erasures recorded since th
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -78,3 +81,33 @@ def test_backup_erase_restore_keeps_the_person_erased(store, settings):
     assert again_report["erasures_reapplied"] == 1
     with Workspace(settings) as twice:
         assert mentions(twice, values) == {}
+
+
+KILLED_RESTORE = """
+import os, signal, sys
+from pathlib import Path
+from opencdp.backup import restore_backup
+from opencdp.config import load_settings
+
+def die(ws, since):  # the restore is killed after the swap, before any erasure is replayed
+    os.kill(os.getpid(), signal.SIGKILL)
+
+restore_backup(load_settings(env={}, data_dir=sys.argv[1]), Path(sys.argv[2]), reapply=die)
+"""
+
+
+def test_a_restore_killed_before_its_replay_is_finished_by_the_next_open(store, settings):
+    ws = store.ws
+    email, values = a_person(ws)
+    made = store.create_backup()
+    assert ws.privacy.erase(f"email:{email}")["status"] == "completed"
+    ws.close()
+    command = [sys.executable, "-c", KILLED_RESTORE, str(settings.data_dir), made["path"]]
+    killed = subprocess.run(command, check=False, capture_output=True, timeout=120)
+    assert killed.returncode == -signal.SIGKILL
+    assert (settings.data_dir / "restore-pending.json").exists()
+    assert [p.name for p in settings.data_dir.iterdir() if p.name.startswith(".restore-")]
+    with Workspace(settings) as opened:  # as the server or any command would open it next
+        assert mentions(opened, values) == {}
+    assert not (settings.data_dir / "restore-pending.json").exists()
+    assert not [p for p in settings.data_dir.iterdir() if p.name.startswith(".restore-")]

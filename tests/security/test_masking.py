@@ -77,7 +77,8 @@ def test_mask_value_shapes():
 
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | st.text(max_size=12) | st.emails(),
+    st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | st.text(max_size=12)
+    | st.emails(),
     lambda inner: st.lists(inner, max_size=4)
     | st.dictionaries(
         st.sampled_from(["email", "name", "plan", "traits", "value", "type", "phone", "x"]),

@@ -26,6 +26,9 @@ from opencdp.api.errors import error_response, install_error_handlers
 from opencdp.api.events import events_router
 from opencdp.api.exports import exports_router
 from opencdp.api.imports import imports_router
+from opencdp.api.openapi import document_errors
+from opencdp.api.predictions import predictions_router
+from opencdp.api.privacy import privacy_router
 from opencdp.api.profiles import profiles_router
 from opencdp.api.quality import quality_router
 from opencdp.api.security import install_security
@@ -36,7 +39,10 @@ from opencdp.collect.replay import ReplayError
 from opencdp.collect.sources import InvalidSourceSetting, SourceError, SourceNotFound
 from opencdp.config import Settings
 from opencdp.db.connection import fetch_one
+from opencdp.predict.registry import PredictionNotFound
 from opencdp.privacy.consent import ConsentNotFound
+from opencdp.privacy.requests import RequestNotFound
+from opencdp.privacy.retention import RetentionPolicyNotFound
 from opencdp.profiles.computed import ComputedTraitNotFound
 from opencdp.segments.errors import InvalidSegment
 from opencdp.segments.service import SegmentNotFound
@@ -66,6 +72,7 @@ def create_app(settings: Settings) -> FastAPI:
     app = FastAPI(title="opencdp", version=__version__, lifespan=lifespan)
     app.state.workspace = workspace
     install_error_handlers(app)
+    document_errors(app)
     _map_domain_errors(app)
 
     @app.get("/health", tags=["health"])
@@ -96,8 +103,10 @@ def create_app(settings: Settings) -> FastAPI:
         ("GET", "/v1/profiles/{identifier:path}/consents"): ("consent:read", "profiles:read"),
     }))  # fmt: skip
     app.include_router(exports_router(admin), dependencies=access("profiles", {
-        ("GET", "/v1/profiles/export"): ("profiles:read", "consent:read"),
-        ("GET", "/v1/segments/{name}/export"): ("segments:read", "profiles:read", "consent:read"),
+        # files of people's values cannot be masked usefully: they need PII access
+        ("GET", "/v1/profiles/export"): ("profiles:read", "consent:read", "pii:read"),
+        ("GET", "/v1/segments/{name}/export"): (
+            "segments:read", "profiles:read", "consent:read", "pii:read"),
     }))  # fmt: skip
     app.include_router(profiles_router(admin), dependencies=access("profiles"))
     app.include_router(segments_router(admin), dependencies=access("segments", {
@@ -109,6 +118,11 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(computed_traits_router(admin), dependencies=access("traits"))
     app.include_router(audit_router(admin), dependencies=access("audit"))
     app.include_router(backups_router(admin), dependencies=access("backup"))
+    app.include_router(predictions_router(admin), dependencies=access("predictions", {
+        ("GET", "/v1/predictions/recommendations/{identifier:path}"):
+            ("predictions:read", "profiles:read"),
+    }))  # fmt: skip
+    app.include_router(privacy_router(admin), dependencies=access("privacy"))
     return app
 
 
@@ -122,7 +136,10 @@ def _map_domain_errors(app: FastAPI) -> None:
         (DestinationNotFound, 404, "not_found"),
         (DeadLetterNotFound, 404, "not_found"),
         (ComputedTraitNotFound, 404, "not_found"),
+        (RequestNotFound, 404, "not_found"),
+        (RetentionPolicyNotFound, 404, "not_found"),
         (BackupNotFound, 404, "not_found"),
+        (PredictionNotFound, 404, "not_found"),
         (SyncInProgress, 409, "sync_in_progress"),
         (InvalidSegment, 400, "invalid_segment"),
         (SourceError, 409, "conflict"),

@@ -4,7 +4,8 @@ After the app has answered, the matched route (its method and template) decides 
 (`opencdp.audit.actions.route_action`); the principal the authentication dependency left in
 `request.state.principal` is the actor. The entry keeps the route template, never the raw
 path (which may hold an e-mail address): path and query parameters go through `describe`,
-and the profiles an operation resolved arrive through `opencdp.audit.context`. The reason
+and the profiles an operation resolved arrive through `opencdp.audit.context`. Fields of a
+small JSON body count as parameters too (an identifier in a privacy request is hashed). The reason
 comes from the `X-Opencdp-Reason` header, a `reason` query parameter, or a `reason` field of
 a small JSON body. Collection endpoints are passed straight through: sources writing events
 are not accesses.
@@ -70,7 +71,10 @@ class AuditMiddleware:
         action = route_action(method, template)
         if action is None:
             return
-        params = {**_query(scope), **(scope.get("path_params") or {})}
+        params: dict[str, Any] = {}
+        for source in (scope.get("path_params") or {}, _query(scope), body):  # first wins
+            for key, value in source.items():
+                params.setdefault(key, value)
         words = [w for w in template.split("/") if w and not w.startswith("{")]
         described = describe(words, params, self.log.keys.identifier_hash)
         status = int(response["status"])
@@ -80,8 +84,7 @@ class AuditMiddleware:
             profile_ids=[*described.profile_ids, *note.profile_ids],
             route=f"{method} {template}", client_ip=_client(scope),
             user_agent=clean(_header(scope, b"user-agent")),
-            reason=clean(_header(scope, b"x-opencdp-reason") or params.get("reason")
-                         or _text(body.get("reason"))),
+            reason=clean(_header(scope, b"x-opencdp-reason") or _text(params.get("reason"))),
             status=status, outcome=outcome_of(status), details=described.details,
         )  # fmt: skip
         if note.target is not None:
@@ -91,8 +94,8 @@ class AuditMiddleware:
         entry.details.update(note.details)
         if action == "config.change":
             entry.details["operation"] = f"{method} {template}"
-            if entry.target is None and _text(body.get("name")):  # e.g. POST /v1/segments
-                entry.target = clean(_text(body.get("name")))
+        if not entry.profile_ids and entry.outcome == "ok":
+            entry.resolve = described.identifier  # looked up off the request path
         if note.profiles_seen > len(note.profile_ids):
             entry.details["profiles_seen"] = note.profiles_seen
         self.log.record(entry)

@@ -32,7 +32,11 @@ def events_router(admin: Admin) -> APIRouter:
     def recent(source: str | None = None, limit: int = Query(20, ge=1, le=1000)) -> list[Any]:
         return admin.recent_events(source, limit)
 
-    @router.get("/v1/events/export")
+    @router.get(
+        "/v1/events/export", response_class=FileResponse,
+        responses={200: {"description": "The events as a file (X-Row-Count: how many)",
+                         "content": {media: {} for media in _MEDIA.values()}}},
+    )  # fmt: skip
     def export(
         request: Request,
         format: Literal["jsonl", "csv", "parquet"] = "jsonl",

@@ -21,7 +21,7 @@ MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _CONVERTER = re.compile(r":[a-z]+}")
 
 # Reads of customer data (and the POSTs that are reads or activations), by route.
-ROUTES: dict[tuple[str, str], str] = {
+ROUTES: dict[tuple[str, str], str | None] = {
     ("GET", "/v1/profiles/{identifier}"): "profile.read",
     ("GET", "/v1/profiles"): "profile.search",
     ("GET", "/v1/events/export"): "events.export",
@@ -38,6 +38,18 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/v1/identity/clusters"): "identity.clusters",
     ("GET", "/v1/quality"): "quality.report",
     ("GET", "/v1/audit/verify"): "audit.verify",
+    ("GET", "/v1/predictions/{name}/scores"): "prediction.scores",
+    ("GET", "/v1/predictions/lists/{which}"): "prediction.list",
+    ("POST", "/v1/privacy/access"): "privacy.request.access",
+    ("POST", "/v1/privacy/erasure"): "privacy.request.erasure",
+    ("GET", "/v1/privacy/requests"): "privacy.request.list",
+    ("GET", "/v1/privacy/requests/{request_id}"): "privacy.request.read",
+    ("GET", "/v1/privacy/requests/{request_id}/export"): "privacy.request.export",
+    ("GET", "/v1/privacy/suppression"): "privacy.suppression.read",
+    ("GET", "/v1/privacy/retention"): None,  # policies, no personal data
+    ("PUT", "/v1/privacy/retention/{name}"): "config.change",
+    ("DELETE", "/v1/privacy/retention/{name}"): "config.change",
+    ("POST", "/v1/privacy/retention/apply"): "privacy.retention.apply",
 }
 
 # The same operations by `Admin` method, for commands that open the data directory.
@@ -58,18 +70,24 @@ METHODS: dict[str, str] = {
     "identity_clusters": "identity.clusters",
     "quality_report": "quality.report",
     "audit_verify": "audit.verify",
-    "privacy_export": "privacy.request.export",
-    "privacy_erase": "privacy.request.erase",
+    "privacy_export": "privacy.request.access",
+    "privacy_erase": "privacy.request.erasure",
     "privacy_requests": "privacy.request.list",
     "privacy_request": "privacy.request.read",
     "privacy_request_export": "privacy.request.export",
     "suppression_status": "privacy.suppression.read",
+    "apply_retention": "privacy.retention.apply",
     "get_consents": "consent.read",
     "consent_history": "consent.read",
     "state_consent": "consent.create",
     "record_consents": "consent.create",
     "create_backup": "backup.create",
     "backup_file": "backup.read",
+    "prediction_scores": "prediction.scores",
+    "prediction_list": "prediction.list",
+    "profile_recommendations": "profile.read",
+    "train_prediction": "config.change",
+    "refresh_predictions": "config.change",
     "login": "auth.login",
     "logout": "auth.logout",
 }
@@ -86,19 +104,21 @@ FAMILIES = {"privacy": "privacy.request", "consent": "consent", "consents": "con
             "backup": "backup", "backups": "backup", "restore": "backup",
             "audit": "audit"}  # fmt: skip
 # Path words that name what a call of such an area does (otherwise its method does).
-_VERB_WORDS = frozenset({"export", "erase", "restore", "resume", "cancel", "batch", "download",
-                         "apply", "log", "report", "alerts", "verify", "purposes"})  # fmt: skip
+_VERB_WORDS = frozenset({"export", "erase", "erasure", "access", "restore", "resume", "cancel",
+                         "batch", "download", "apply", "log", "report", "alerts", "verify",
+                         "purposes"})  # fmt: skip
 _VERBS = {"GET": "read", "HEAD": "read", "OPTIONS": "read", "POST": "create", "PUT": "update",
           "PATCH": "update", "DELETE": "delete"}  # fmt: skip
 
 # Reads and exports of customer data, counted for unusual-access alerts.
 READ_ACTIONS = frozenset({
     "profile.read", "profile.search", "events.read", "quarantine.read", "segment.members",
-    "segment.preview", "identity.review", "destination.dead_letters",
+    "segment.preview", "identity.review", "destination.dead_letters", "prediction.scores",
+    "prediction.list",
 })  # fmt: skip
 EXPORT_ACTIONS = frozenset({"events.export", "profile.export", "segment.export",
                             "destination.sync", "destination.replay",
-                            "privacy.request.export"})  # fmt: skip
+                            "privacy.request.access", "privacy.request.export"})  # fmt: skip
 
 # Arguments that may carry personal data: kept as keyed hashes only.
 PERSONAL = frozenset({"identifier", "q", "fragment", "profile", "email", "phone", "subject",
@@ -107,7 +127,8 @@ PROFILE_ARGS = frozenset({"profile_id"})  # a profile id: noted as a profile, no
 # Arguments kept in the details as given (small, no personal data).
 KEPT = frozenset({"limit", "offset", "sample", "source", "format", "fmt", "mode", "status",
                   "event", "before", "user", "since", "action", "origin", "decision",
-                  "letter_id", "accept", "names", "request_id", "kind", "purpose"})  # fmt: skip
+                  "letter_id", "accept", "names", "request_id", "kind", "purpose", "which",
+                  "by"})  # fmt: skip
 TARGET_ARGS = ("name", "segment", "destination", "request_id", "source")
 _NOUNS = {"profiles": "profile", "profile": "profile", "segments": "segment",
           "segment": "segment", "destinations": "destination", "destination": "destination",
@@ -117,6 +138,7 @@ _NOUNS = {"profiles": "profile", "profile": "profile", "segments": "segment",
           "privacy": "privacy_request", "users": "user", "user": "user", "tokens": "token",
           "token": "token", "audit": "audit", "consent": "consent", "consents": "consent",
           "backup": "backup", "mapping": "mapping", "matches": "identity",
+          "predictions": "prediction",
           "match": "identity"}  # fmt: skip
 
 
@@ -124,9 +146,8 @@ def route_action(method: str, template: str) -> str | None:
     """The action a request to this route records, or None when it is not audited."""
     method = "GET" if method == "HEAD" else method
     template = _CONVERTER.sub("}", template)  # `{identifier:path}` is `{identifier}`
-    named = ROUTES.get((method, template))
-    if named is not None:
-        return named
+    if (method, template) in ROUTES:
+        return ROUTES[(method, template)]
     words = [w for w in template.strip("/").split("/") if w and not w.startswith("{")]
     if words[-1:] in (["login"], ["logout"]):
         return f"auth.{words[-1]}"
@@ -159,6 +180,7 @@ class Described:
     target: str | None = None
     profile_ids: list[str] = field(default_factory=list)
     details: dict[str, Any] = field(default_factory=dict)
+    identifier: str | None = None  # the person named by an identifier, to resolve later
 
 
 def describe(
@@ -172,6 +194,8 @@ def describe(
             continue
         if key in PERSONAL:
             out.details.setdefault("hashed", {})[key] = hash_text(str(value))
+            if key in ("identifier", "profile") and out.identifier is None:
+                out.identifier = str(value)
         elif key in PROFILE_ARGS:
             out.profile_ids.append(str(value))
         elif key in TARGET_ARGS and out.target is None:

@@ -1,11 +1,13 @@
 """The audit log of one workspace: entries buffered, chained and appended by the writer.
 
-Recording an access must not slow the access, so `record` only buffers the entry and makes
-sure one flush job waits in the single writer's queue; the writer applies it together with
-whatever else it commits next (one insert of every buffered entry, one commit). The chain is
-computed there, on the writer thread, so entries take their places in commit order. The
-buffer is emptied only after the commit, so a rolled-back group retries the same entries,
-and the workspace flushes before its writer stops, so a clean shutdown loses nothing.
+Recording an access must not slow the access, so `record` only buffers the entry. A flusher
+thread lets entries gather for `FLUSH_SECONDS`, then queues one flush job on the single
+writer, which applies it with whatever else it commits next: one insert of every buffered
+entry, no commit of its own under load, and at most two a second when idle (a commit per read
+would make each read wait for a WAL sync). The chain is computed on the writer thread, so
+entries take their places in commit order. The buffer is emptied only after the commit, so a
+rolled-back group retries the same entries, and the workspace flushes before its writer
+stops, so a clean shutdown loses nothing (a crash loses at most the last half second).
 
 After each commit the head of the chain (last seq and hash, with a MAC) is written to
 `<data_dir>/audit.head`: deleting the newest entries then shows as a truncated chain.
@@ -31,8 +33,10 @@ from opencdp.audit.chain import GENESIS, AuditKeys, entry_hash
 from opencdp.audit.model import AUDITOR, Entry
 from opencdp.config import Settings
 from opencdp.db.writer import Writer, WriterSaturated, WriterStopped
+from opencdp.profiles.lookup import find_profile_id
 
 log = logging.getLogger(__name__)
+FLUSH_SECONDS = 0.5  # entries gather this long before one flush job is queued
 
 _SCHEMA = pa.schema([
     ("seq", pa.int64()), ("occurred_at", pa.timestamp("us", tz="UTC")),
@@ -60,16 +64,55 @@ class AuditLog:
             Thresholds(settings.audit_alert_factor, settings.audit_alert_min_reads,
                        settings.audit_alert_min_exports), read)  # fmt: skip
         self._writer = writer
+        self._read = read
         self._lock = threading.Lock()
         self._entries: list[Entry] = []
         self._alerts: list[Alert] = []
-        self._queued = False
+        self._queued = False  # a flush job waits in the writer's queue
+        self._armed = False  # the flusher thread will queue one shortly
         self._head: tuple[int, str] | None = None  # read from the table at the first flush
         self._flusher = _Flush(self)
+        self._wake = threading.Event()
+        self._closing = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="opencdp-audit", daemon=True)
+        self._thread.start()
+        for entry in self._opening_check(settings, read):
+            self.record(entry)
+
+    def _opening_check(self, settings: Settings, read: Reader[Any]) -> list[Entry]:
+        """Compare the head file with the table before anything is appended: newest
+        entries deleted (or the file altered) would otherwise be covered by the next commit,
+        which rewrites the head. The finding goes into the chain itself, as `audit.gap`, or
+        as `backup.restore` when a restore is replacing the database."""
+        recorded = read_head_file(self.head_path, self.keys)
+        if recorded is None:
+            return []
+
+        def state(con: duckdb.DuckDBPyConnection) -> tuple[int, str | None]:
+            seq = recorded[0] if isinstance(recorded, tuple) else 0
+            row = con.execute("SELECT entry_hash FROM audit_log WHERE seq = ?", [seq]).fetchone()
+            return _read_head(con)[0], None if row is None else str(row[0])
+
+        seq, at_recorded = read(state)
+        if isinstance(recorded, str):
+            problem = recorded
+        elif recorded[0] > seq:
+            problem = f"entries {seq + 1} to {recorded[0]} are missing"
+        elif at_recorded != recorded[1]:
+            problem = f"entry {recorded[0]} is not the one written there"
+        else:
+            return []  # the table is at or past the head (a crash before the file write)
+        details: dict[str, Any] = {"problem": problem, "head_seq": seq}
+        if isinstance(recorded, tuple):
+            details["previous_head"] = {"seq": recorded[0], "hash": recorded[1]}
+        if restore_pending(settings):
+            return [Entry("backup.restore", AUDITOR, "system", details=details)]
+        log.error(f"audit log: {problem} since it was last written (recorded as audit.gap)")
+        return [Entry("audit.gap", AUDITOR, "system", details=details)]
 
     # recording -------------------------------------------------------------------
     def record(self, entry: Entry) -> None:
-        """Keep `entry`; it is appended with the writer's next commit."""
+        """Keep `entry`; it is appended within `FLUSH_SECONDS` (or at `flush`/`close`)."""
         alert = self.unusual.observe(entry)
         with self._lock:
             self._entries.append(entry)
@@ -82,12 +125,9 @@ class AuditLog:
                              "accesses": alert.accesses, "baseline": round(alert.baseline, 2),
                              "threshold": alert.threshold},
                 ))  # fmt: skip
-            submit = not self._queued
-            self._queued = True
+            self._arm()
         if alert is not None:
             log.warning(alert.describe())
-        if submit:
-            self._submit()
 
     def flush(self) -> None:
         """Wait until everything recorded so far is committed."""
@@ -98,6 +138,7 @@ class AuditLog:
                 submit = not self._queued
                 self._queued = True
             if submit:
+                self._resolve()
                 self._submit(retry=True)
             # The writer runs jobs in order: once this no-op commits, the flush queued
             # before it has been applied (or failed and left the entries for another try).
@@ -105,6 +146,10 @@ class AuditLog:
         raise RuntimeError("audit entries could not be stored (see the log)")
 
     def close(self) -> None:
+        """Store what is buffered; called by the workspace before its writer stops."""
+        self._closing.set()
+        self._wake.set()
+        self._thread.join()
         try:
             self.flush()
         except WriterStopped:
@@ -112,6 +157,49 @@ class AuditLog:
                 lost = len(self._entries)
             if lost:
                 log.error(f"writer stopped before {lost} audit entries were stored")
+
+    def _arm(self) -> None:
+        """(Under the lock.) Have the flusher submit a flush soon, unless one is pending."""
+        if not self._armed and not self._queued:
+            self._armed = True
+            self._wake.set()
+
+    def _run(self) -> None:
+        """The flusher: once entries wait, give them `FLUSH_SECONDS` to gather, then queue
+        one flush job. Reads would otherwise each cost a commit (a WAL sync) when idle."""
+        while True:
+            self._wake.wait()
+            self._wake.clear()
+            if self._closing.is_set():
+                return
+            self._closing.wait(FLUSH_SECONDS)  # cut short by close, which flushes itself
+            with self._lock:
+                self._armed = False
+                if self._queued or not self._entries:
+                    continue
+                self._queued = True
+            self._resolve()
+            self._submit()
+
+    def _resolve(self) -> None:
+        """Name the profiles of entries that carry only an identifier (a route whose
+        operation did not note them), with one read here rather than on the request path."""
+        with self._lock:
+            pending = [e for e in self._entries if e.resolve is not None]
+        if not pending:
+            return
+
+        def lookup(con: duckdb.DuckDBPyConnection) -> None:
+            for entry in pending:
+                found = find_profile_id(con, entry.resolve or "")
+                if found is not None:
+                    entry.profile_ids = [found]
+                entry.resolve = None
+
+        try:
+            self._read(lookup)
+        except Exception:  # the entry is kept with its identifier hash all the same
+            log.exception("resolving audited identifiers failed")
 
     def _submit(self, retry: bool = False) -> None:
         delay = 0.01
@@ -123,9 +211,14 @@ class AuditLog:
                     time.sleep(delay)  # flushing at close: wait for ingestion to drain
                     delay = min(delay * 2, 0.5)
                     continue
-                with self._lock:  # the next record (or close) tries again
+                with self._lock:  # ingestion fills the queue: try again after a pause
                     self._queued = False
+                    self._arm()
                 return
+            except WriterStopped:
+                with self._lock:
+                    self._queued = False
+                raise
             future.add_done_callback(self._flushed)
             return
 
@@ -135,11 +228,8 @@ class AuditLog:
                       extra={"error": type(future.exception()).__name__})  # fmt: skip
         with self._lock:
             self._queued = False
-            more = bool(self._entries) and future.exception() is None
-            if more:
-                self._queued = True
-        if more:
-            self._submit()
+            if self._entries:
+                self._arm()  # recorded while this flush was on its way
 
     # the writer's side ---------------------------------------------------------------
     def _apply(self, con: duckdb.DuckDBPyConnection) -> Callable[[], None] | None:
@@ -232,3 +322,10 @@ def read_head_file(path: Path, keys: AuditKeys) -> tuple[int, str] | str | None:
     if mac != entry_hash(keys.chain, ["head", seq, digest]):
         return f"the head file {path.name} was altered (its MAC does not match)"
     return seq, digest
+
+
+def restore_pending(settings: Settings) -> bool:
+    """Whether a restore is replacing the database (its marker file is present)."""
+    from opencdp.backup.pending import marker  # the backup package imports the workspace
+
+    return marker(settings).exists()

@@ -72,6 +72,9 @@ class Entry:
     status: int | None = None
     outcome: str = "ok"
     details: dict[str, Any] = field(default_factory=dict)
+    # An identifier whose profile the log looks up before storing the entry, when the
+    # operation named none itself (not stored: the entry keeps the profile and a hash).
+    resolve: str | None = None
 
 
 def outcome_of(status: int) -> str:

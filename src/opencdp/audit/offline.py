@@ -53,6 +53,8 @@ class AuditedAdmin:
                 raise
             finally:
                 entry.profile_ids = [*described.profile_ids, *note.profile_ids]
+                if not entry.profile_ids and entry.outcome == "ok":
+                    entry.resolve = described.identifier
                 if note.target is not None:
                     entry.target_kind, entry.target = note.target
                 entry.details.update(note.details)

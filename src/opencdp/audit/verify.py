@@ -10,6 +10,7 @@ entries deleted.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,6 +58,9 @@ def verify_chain(con: duckdb.DuckDBPyConnection, keys: AuditKeys, head_path: Pat
                 result.broken = {"seq": seq, "problem": problem, "action": row[7],
                                  "actor": f"{row[3]}:{row[4]}"}  # fmt: skip
                 break
+            _note_findings(result, row)
+            if result.broken is not None:
+                break
             result.entries += 1
             if seq == head_seq:
                 at_head = stored
@@ -80,6 +84,26 @@ def _check(row: tuple[Any, ...], expected: int, prev: str, keys: AuditKeys) -> s
     if entry_hash(keys.chain, row[:-1]) != row[-1]:
         return f"entry {seq} was modified (its hash does not match its fields)"
     return None
+
+
+_ACTION, _DETAILS = HASHED.index("action"), HASHED.index("details")
+
+
+def _note_findings(result: Verification, row: tuple[Any, ...]) -> None:
+    """Entries the log wrote about itself on opening: a gap is a break, a restore a warning."""
+    if row[_ACTION] not in ("audit.gap", "backup.restore"):
+        return
+    details = json.loads(row[_DETAILS])
+    if row[_ACTION] == "audit.gap":
+        result.broken = {"seq": int(row[0]), "problem": f"{details['problem']} (found when the "
+                         "log was next opened: the newest entries were deleted or the head file "
+                         "altered)", "action": row[_ACTION], "actor": "system:audit"}  # fmt: skip
+    else:
+        previous = details.get("previous_head") or {}
+        result.warnings.append(
+            f"entry {row[0]}: the database was restored from a backup; the replaced log "
+            f"reached entry {previous.get('seq', '?')}"
+        )
 
 
 def _check_head(

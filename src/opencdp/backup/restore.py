@@ -12,22 +12,24 @@ database is deleted once the restore succeeded, unless asked to keep it.
 
 from __future__ import annotations
 
-import importlib
+import fcntl
 import os
 import re
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
+from opencdp.backup import pending
 from opencdp.backup.container import check_key, header_of, unseal
 from opencdp.backup.errors import BackupDamaged, DataDirInUse, IncompatibleBackup, MissingKey
-from opencdp.backup.service import backup_key, erasure_journal
+from opencdp.backup.service import backup_key
 from opencdp.backup.snapshot import load_snapshot
 from opencdp.config import Settings
 from opencdp.crypto.keys import key_file
@@ -40,12 +42,10 @@ from opencdp.workspace import Workspace
 JOURNAL_MARGIN = timedelta(minutes=10)
 _IN_USE = re.compile(r"lock|same database file", re.IGNORECASE)
 
-Reapply = Callable[[Workspace, datetime], Sequence[Any]]
-
 
 def restore_backup(
     settings: Settings, file: Path, *, keep_previous: bool = False,
-    reapply: Reapply | None = None,
+    reapply: pending.Reapply | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     """Verify `file` and make it the data directory's database; returns a report.
 
@@ -56,7 +56,32 @@ def restore_backup(
     check_key(header_of(file), key)  # a wrong key is reported before any work
     refuse_if_in_use(settings)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".restore-", dir=settings.data_dir))  # 0700
+    with _only_restore(settings):
+        staging = Path(tempfile.mkdtemp(prefix=".restore-", dir=settings.data_dir))  # 0700
+        return _restore(settings, file, key, staging, keep_previous, reapply, started)
+
+
+@contextmanager
+def _only_restore(settings: Settings) -> Iterator[None]:
+    """One restore per data directory at a time; what dead ones left behind is removed
+    (staging directories hold a plaintext export and a replaced database)."""
+    with (settings.data_dir / ".restore.lock").open("a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise DataDirInUse(
+                f"another restore is running on {settings.data_dir}; wait for it"
+            ) from None
+        for stale in settings.data_dir.glob(".restore-*"):
+            if stale.is_dir():
+                shutil.rmtree(stale, ignore_errors=True)
+        yield
+
+
+def _restore(
+    settings: Settings, file: Path, key: bytes, staging: Path, keep_previous: bool,
+    reapply: pending.Reapply | None, started: float,
+) -> dict[str, Any]:  # fmt: skip
     try:
         export = staging / "export"
         export.mkdir()
@@ -67,12 +92,19 @@ def restore_backup(
         shutil.rmtree(export)
         verified = time.perf_counter()
         refuse_if_in_use(settings)
-        previous = _swap_in(settings, built, staging / "previous")
-        taken_at = datetime.fromisoformat(manifest["taken_at"])
+        since = datetime.fromisoformat(manifest["taken_at"]) - JOURNAL_MARGIN
+        pending.mark(settings, since, staging)
         try:
-            receipts = _reapply(settings, taken_at - JOURNAL_MARGIN, reapply)
+            previous = _swap_in(settings, built, staging / "previous")
+        except BaseException:
+            pending.clear(settings)
+            raise
+        try:
+            with pending.restoring(), Workspace(settings) as ws:  # migrates an older backup
+                receipts = pending.replay_pending(ws, reapply)
         except BaseException:
             _swap_back(settings, previous)
+            pending.clear(settings)
             raise
         kept = _keep(settings, previous) if keep_previous else None
     finally:
@@ -85,7 +117,7 @@ def restore_backup(
         "schema_version": manifest["schema_version"],
         "tables": len(tables),
         "rows": sum(t["rows"] for t in tables.values()),
-        "erasures_reapplied": None if receipts is None else len(receipts),
+        "erasures_reapplied": len(receipts),
         "previous_database": str(kept) if kept else None,
         "seconds": {
             "verify_and_load": round(verified - started, 3),
@@ -199,17 +231,3 @@ def _keep(settings: Settings, aside: Path) -> Path | None:
     if wal.exists():
         os.replace(wal, kept.with_name(kept.name + ".wal"))
     return kept
-
-
-def _reapply(settings: Settings, since: datetime, reapply: Reapply | None) -> list[Any] | None:
-    """Open the restored database (migrating an older one) and replay later erasures."""
-    with Workspace(settings) as ws:
-        if reapply is None:
-            try:
-                module = importlib.import_module("opencdp.privacy.journal")
-            except ModuleNotFoundError:
-                if erasure_journal(settings).exists():
-                    raise  # a journal this build cannot replay: keep the old database
-                return None
-            reapply = module.reapply_journal
-        return list(reapply(ws, since))

@@ -27,6 +27,7 @@ from opencdp.backup.errors import BackupError, BackupNotFound
 from opencdp.backup.snapshot import take_snapshot
 from opencdp.config import Settings
 from opencdp.crypto import derive_key, load_master_key
+from opencdp.privacy.journal import journal_path
 from opencdp.workspace import Workspace
 
 SUFFIX = ".cdpbackup"
@@ -43,11 +44,6 @@ def backup_dir(settings: Settings) -> Path:
     return settings.backup_dir or settings.data_dir / "backups"
 
 
-def erasure_journal(settings: Settings) -> Path:
-    """The privacy stage's erasure journal (keyed hashes only), replayed after a restore."""
-    return settings.data_dir / "privacy" / "erasure-journal.jsonl"
-
-
 def backup_name(when: datetime) -> str:
     return f"opencdp-{when:%Y%m%dT%H%M%S}.{when.microsecond // 1000:03d}Z{SUFFIX}"
 
@@ -61,14 +57,12 @@ def create_backup(ws: Workspace, out: Path | None = None) -> dict[str, Any]:
         started = time.perf_counter()
         target = out or backup_dir(settings) / backup_name(datetime.now(UTC))
         target.parent.mkdir(parents=True, exist_ok=True)
-        journal = erasure_journal(settings)
+        _remove_leftovers(settings)
+        journal = journal_path(settings)
         journal_bytes = journal.stat().st_size if journal.exists() else 0
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=".backup-", dir=settings.data_dir))  # 0700
-        partial = target.with_name(target.name + ".partial")
         try:
-            export = staging / "export"
-            snap = ws.read(lambda con: take_snapshot(con, export))
+            snap = ws.read(lambda con: take_snapshot(con, staging / "export"))
             exported = time.perf_counter()
             summary = {
                 "created_at": datetime.now(UTC).isoformat(),
@@ -78,24 +72,11 @@ def create_backup(ws: Workspace, out: Path | None = None) -> dict[str, Any]:
                 "schema_version": snap.schema_version,
                 "method": "duckdb-export-parquet",
             }
-            fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "wb") as handle:
-                sealer = Sealer(handle, key, summary)
-                for part in sorted(export.iterdir()):
-                    if not part.is_file():
-                        raise BackupError(f"unexpected directory {part.name} in the export")
-                    with part.open("rb") as source:
-                        sealer.add_part(part.name, source)
-                sealer.finish({**summary, "event_seq": snap.event_seq,
-                               "erasure_journal_bytes": journal_bytes,
-                               "tables": snap.tables})  # fmt: skip
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(partial, target)
-            _sync_directory(target.parent)
+            manifest = {**summary, "event_seq": snap.event_seq,
+                        "erasure_journal_bytes": journal_bytes, "tables": snap.tables}  # fmt: skip
+            _seal(staging / "export", target, key, summary, manifest)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
-            partial.unlink(missing_ok=True)
         finished = time.perf_counter()
         pruned = prune(target.parent, settings.backup_keep) if out is None else []
     return {
@@ -114,6 +95,39 @@ def create_backup(ws: Workspace, out: Path | None = None) -> dict[str, Any]:
         },
         "pruned": pruned,
     }
+
+
+def _remove_leftovers(settings: Settings) -> None:
+    """What a backup killed half-way left: a plaintext export, a partial file. Only one
+    process holds the workspace and backups in it take turns, so none is in progress."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    for stale in settings.data_dir.glob(".backup-*"):
+        shutil.rmtree(stale, ignore_errors=True)
+    for partial in backup_dir(settings).glob(f"opencdp-*{SUFFIX}.partial"):
+        partial.unlink(missing_ok=True)
+
+
+def _seal(
+    export: Path, target: Path, key: bytes, summary: dict[str, Any], manifest: dict[str, Any]
+) -> None:
+    """Seal every file of `export` into `target`: written as `.partial`, synced, renamed."""
+    partial = target.with_name(target.name + ".partial")
+    try:
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            sealer = Sealer(handle, key, summary)
+            for part in sorted(export.iterdir()):
+                if not part.is_file():
+                    raise BackupError(f"unexpected directory {part.name} in the export")
+                with part.open("rb") as source:
+                    sealer.add_part(part.name, source)
+            sealer.finish(manifest)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(partial, target)
+        _sync_directory(target.parent)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def _sync_directory(path: Path) -> None:

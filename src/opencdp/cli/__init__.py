@@ -12,8 +12,11 @@ from opencdp.cli.consent import consent
 from opencdp.cli.destinations import destinations
 from opencdp.cli.events import events, quarantine_group
 from opencdp.cli.imports import import_command, import_db, imports_group, mapping_group
+from opencdp.cli.predict import predict
+from opencdp.cli.privacy import privacy
 from opencdp.cli.profiles import identity, profiles
 from opencdp.cli.quality import quality
+from opencdp.cli.security import tokens, users
 from opencdp.cli.segments import segments
 from opencdp.cli.serve import demo, serve
 from opencdp.cli.sources import sources
@@ -54,6 +57,8 @@ cli.add_command(quality)
 cli.add_command(profiles)
 cli.add_command(identity)
 cli.add_command(segments)
+cli.add_command(users)
+cli.add_command(tokens)
 cli.add_command(destinations)
 cli.add_command(traits)
 cli.add_command(consent)
@@ -61,6 +66,8 @@ cli.add_command(audit)
 cli.add_command(backup)
 cli.add_command(restore)
 cli.add_command(backups)
+cli.add_command(privacy)
+cli.add_command(predict)
 
 
 def main() -> None:

@@ -65,10 +65,9 @@ def restore(ctx: click.Context, file: Path, data_dir: str | None, keep_previous:
         report = restore_backup(settings, file.resolve(), keep_previous=keep_previous)
     except BackupError as exc:
         raise click.ClickException(str(exc)) from None
-    reapplied = report["erasures_reapplied"]
     emit(report, as_json, f"restored {report['rows']:,} rows in {report['tables']} tables as of "
                           f"{report['taken_at']}; erasures re-applied: "
-                          f"{'n/a' if reapplied is None else reapplied}")  # fmt: skip
+                          f"{report['erasures_reapplied']}")  # fmt: skip
 
 
 @click.group("backups")

@@ -14,7 +14,11 @@ from opencdp.collect.replay import ReplayError
 from opencdp.collect.sources import SourceError
 from opencdp.config import ConfigError, Settings, load_settings
 from opencdp.db import DatabaseLocked
+from opencdp.predict.registry import PredictionNotFound
+from opencdp.privacy.requests import RequestNotFound
+from opencdp.privacy.retention import RetentionPolicyNotFound
 from opencdp.profiles.computed import ComputedTraitNotFound
+from opencdp.security.errors import Forbidden, TokenNotFound, UserNotFound
 from opencdp.segments.service import SegmentNotFound
 from opencdp.sources.databases import DatabaseSourceError
 from opencdp.sources.mapping import MappingError
@@ -23,7 +27,9 @@ from opencdp.sources.readers import UnreadableFile
 _USER_ERRORS = (
     CommandError, SourceError, ReplayError, NotFound, ConfigError, MappingError, UnreadableFile,
     DatabaseSourceError, SegmentNotFound, DestinationNotFound, DeadLetterNotFound,
-    ComputedTraitNotFound, ValueError,
+    PredictionNotFound,
+    ComputedTraitNotFound, ValueError, UserNotFound, TokenNotFound, Forbidden, RequestNotFound,
+    RetentionPolicyNotFound,
 )  # fmt: skip
 
 

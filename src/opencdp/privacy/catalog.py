@@ -11,7 +11,7 @@ not (so a table someone adds later is classified before it ships):
 * `NOT_PERSONAL`: configuration, counters, history of runs; nothing about a data subject.
 
 A table not listed that has a `profile_id` column is handled generically: exported under
-`other_tables` and erased by profile id.
+`other_tables` and erased by profile id (e.g. `profile_recommendations`).
 """
 
 from __future__ import annotations
@@ -66,6 +66,8 @@ NOT_PERSONAL: dict[str, str] = {
     "users": "operators who log in (staff accounts, not data subjects)",
     "api_tokens": "operators' API tokens, hashed",
     "audit_alerts": "unusual-access alerts about operators",
+    "prediction_specs": "what to predict and how often",
+    "prediction_models": "training runs: data windows, parameters and quality, no rows per person",
 }
 
 

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 import orjson
 
+from opencdp.audit.context import note_details, note_profiles, note_target
 from opencdp.privacy import files, requests
 from opencdp.privacy.erasure import erase_rows, held_by_destinations
 from opencdp.privacy.export import access_document, section_sizes
@@ -63,6 +64,7 @@ class Privacy:
     def access(self, identifier: str) -> dict[str, Any]:
         """Run an access request; returns the request and the export document."""
         request_id = self.ws.write(lambda con: requests.create(con, "access", identifier, _now()))
+        note_target("privacy_request", request_id)  # the audit entry of this call
         document = self.run(request_id)
         return {"request": self.get(request_id), "export": document}
 
@@ -70,6 +72,7 @@ class Privacy:
         """Run an erasure request; returns the request with its receipt."""
         request_id = self.ws.write(lambda con: requests.create(con, "erasure", identifier,
                                                                _now()))  # fmt: skip
+        note_target("privacy_request", request_id)
         self.run(request_id)
         return self.get(request_id)
 
@@ -127,9 +130,9 @@ class Privacy:
     # access ------------------------------------------------------------------------------
     def _access(self, request: dict[str, Any]) -> dict[str, Any]:
         ws, request_id = self.ws, request["request_id"]
-        if not ws.stitching:
-            ws.bring_current()  # one-shot commands: everything collected so far is resolved
+        ws.profiles.catch_up()  # everything committed so far is resolved, server or not
         subject: Subject = ws.read(lambda con: find_subject(con, request["subject"] or ""))
+        note_profiles(subject.profile_ids[: subject.live])
         hashes = subject.request_hashes(ws.suppression)
         digest = self._subject_hash(subject, request["subject"])
         ws.write(lambda con: requests.record_step(con, request_id, "resolved",
@@ -224,6 +227,8 @@ class Privacy:
             ws.read(ws.suppression.load)  # nothing was committed: back to the stored set
             raise
         subject = Subject.from_json(done["target"]["subject"])
+        note_profiles(subject.profile_ids[: subject.live])
+        note_details(profiles_erased=subject.live)
         removed = ws.identity.forget(subject.profile_ids, subject.identifiers)
         done["receipt"]["live_graph"] = {"profiles": removed[0], "identifiers": removed[1]}
         return done
