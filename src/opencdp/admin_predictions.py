@@ -81,7 +81,8 @@ class PredictionAdmin:
         def read(con: Any) -> dict[str, Any]:
             from opencdp.admin import NotFound
 
-            profile_id = find_profile_id(con, identifier)
+            profile_id = find_profile_id(con, identifier) or (identifier if con.execute(
+                "SELECT 1 FROM profiles WHERE profile_id = ?", [identifier]).fetchone() else None)
             if profile_id is None:
                 raise NotFound(f"no profile found for {identifier!r}")
             return {"profile_id": profile_id, "prediction": name,

@@ -125,7 +125,7 @@ SELECT profile_id, base + row_number() OVER (ORDER BY ts), $source,
              END)
          ELSE json_object('campaign_id', 'c' || campaign::VARCHAR) END,
        md5_number_upper(profile_id)
-FROM (SELECT *, 'p' || lpad(customer::VARCHAR, 5, '0') AS profile_id,
+FROM (SELECT *, 'prof_' || lpad(customer::VARCHAR, 5, '0') AS profile_id,
              (SELECT coalesce(max(seq), 0) FROM profile_events) AS base FROM _shop)
 """
 
@@ -141,5 +141,8 @@ def load(con: duckdb.DuckDBPyConnection, shop: Shop, source: str = "web") -> Non
             " SELECT profile_id, json_object('email', profile_id || '@shop.example'),"
             " min(\"timestamp\"), max(\"timestamp\"), max(\"timestamp\") FROM profile_events"
             " WHERE profile_id NOT IN (SELECT profile_id FROM profiles) GROUP BY profile_id")
+        con.execute(
+            "INSERT INTO identity_links SELECT 'email', traits ->> 'email', profile_id"
+            " FROM profiles WHERE profile_id NOT IN (SELECT profile_id FROM identity_links)")
     finally:
         con.unregister("_shop")

@@ -30,7 +30,7 @@ def beats_perturbed(ll: float, params: dict[str, float], total) -> None:
             assert total(moved) <= ll + 1e-9 * abs(ll), (name, factor)
 
 
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=8, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), r=st.floats(0.3, 2.0), alpha=st.floats(2.0, 15.0),
        a=st.floats(0.5, 3.0), b=st.floats(1.0, 6.0))  # fmt: skip
 def test_bgnbd_fit_beats_perturbed_parameters(seed, r, alpha, a, b):
@@ -45,7 +45,7 @@ def test_bgnbd_fit_beats_perturbed_parameters(seed, r, alpha, a, b):
     beats_perturbed(model.log_likelihood, model.params, total)
 
 
-@settings(max_examples=10, deadline=None)
+@settings(max_examples=6, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), r=st.floats(0.3, 2.0), alpha=st.floats(2.0, 15.0),
        s=st.floats(0.3, 2.0), beta=st.floats(2.0, 15.0))  # fmt: skip
 def test_pareto_nbd_fit_beats_perturbed_parameters(seed, r, alpha, s, beta):
@@ -59,7 +59,7 @@ def test_pareto_nbd_fit_beats_perturbed_parameters(seed, r, alpha, s, beta):
     beats_perturbed(model.log_likelihood, model.params, total)
 
 
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=8, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), p=st.floats(1.0, 10.0), q=st.floats(1.5, 8.0),
        gamma=st.floats(1.0, 50.0))  # fmt: skip
 def test_gamma_gamma_fit_beats_perturbed_parameters(seed, p, q, gamma):
@@ -81,7 +81,7 @@ pareto_params = st.builds(ParetoNBD, r=positive, alpha=st.floats(1.0, 30.0), s=p
                           beta=st.floats(1.0, 30.0))  # fmt: skip
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(model=st.one_of(model_params, pareto_params), T=st.floats(1.0, 100.0),
        x=st.integers(1, 60), more=st.integers(1, 40), t=st.floats(0.5, 100.0))  # fmt: skip
 def test_expected_purchases_grow_with_frequency_for_a_recent_last_purchase(model, T, x, more, t):
@@ -93,7 +93,7 @@ def test_expected_purchases_grow_with_frequency_for_a_recent_last_purchase(model
     assert high > low * (1 - 1e-9)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(model=st.one_of(model_params, pareto_params), T=st.floats(1.0, 100.0),
        x=st.integers(1, 60), share=st.floats(0.0, 1.0), later=st.floats(0.0, 1.0),
        t=st.floats(0.5, 100.0))  # fmt: skip
