@@ -77,8 +77,8 @@ def main() -> None:
 
     peers = {"bgnbd": peer_bgnbd, "pareto_nbd": peer_pareto, "gamma_gamma": peer_gg}
     report = {"machine": machine(), "lifetimes": lifetimes.__version__, "models": {}}
-    for name in ours:
-        mine, mine_s = timed(ours[name], args.repeat)
+    for name, fit in ours.items():
+        mine, mine_s = timed(fit, args.repeat)
         theirs, theirs_s = timed(peers[name], args.repeat)
         report["models"][name] = {
             "published": PUBLISHED[name],

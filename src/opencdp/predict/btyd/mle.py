@@ -62,9 +62,10 @@ def maximize(objective: Objective, start: Floats) -> Maximum:
     # L-BFGS-B's tiny BLAS calls only lose from threads (spinning OpenBLAS threads made a
     # CDNOW fit 5x slower on a busy 2-core machine)
     with threadpool_limits(limits=1, user_api="blas"):
-        result = optimize.minimize(objective, np.log(start), jac=True, method="L-BFGS-B",
-                                   bounds=bounds,
-                                   options={"maxiter": 2000, "ftol": 1e-15, "gtol": 1e-10})  # fmt: skip
+        result = optimize.minimize(
+            objective, np.log(start), jac=True, method="L-BFGS-B", bounds=bounds,
+            options={"maxiter": 2000, "ftol": 1e-15, "gtol": 1e-10},
+        )  # fmt: skip
     if not np.all(np.isfinite(result.x)) or not np.isfinite(result.fun):
         raise FitFailed("the likelihood did not converge; is there enough purchase history?")
     return Maximum(np.exp(result.x), -float(result.fun), int(result.nit),
