@@ -12,6 +12,8 @@ READS = [
     ("GET", "/v1/profiles", {"params": {"q": "u1"}}, "profile.search"),
     ("GET", "/v1/events", {"params": {"limit": 5}}, "events.read"),
     ("GET", "/v1/events/export", {"params": {"format": "jsonl"}}, "events.export"),
+    ("GET", "/v1/profiles/export", {"params": {"purpose": "analytics"}}, "profile.export"),
+    ("GET", "/v1/segments/thai/export", {"params": {"purpose": "analytics"}}, "segment.export"),
     ("GET", "/v1/quarantine", {}, "quarantine.read"),
     ("POST", "/v1/segments/preview", {"json": {"where": 'country = "TH"'}}, "segment.preview"),
     ("GET", "/v1/segments/thai/count", {"params": {"sample": 5}}, "segment.count"),
@@ -48,6 +50,8 @@ def test_each_read_of_customer_data_records_one_entry(client, headers, populated
                 ("segment", "thai"), ("destination", "out")), entry  # fmt: skip
         if action == "events.export":
             assert entry["details"]["rows"] == 3 and entry["details"]["format"] == "jsonl"
+        if action.endswith(".export"):
+            assert isinstance(entry["details"]["rows"], int), entry
 
 
 def test_identifiers_and_search_text_are_kept_only_as_keyed_hashes(client, headers, populated, ws):
@@ -119,3 +123,31 @@ def test_logins_and_a_users_reads_name_the_user(client, headers, populated, ws):
     assert read["token_id"] == session["token_id"] and read["profiles"] == [populated["u1"]]
     mine = recorded(ws, user="alice")
     assert [e["action"] for e in mine] == ["profile.read", "auth.login", "auth.login"]
+
+
+def test_privacy_requests_are_audited_and_found_by_the_person_after_erasure(
+    client, headers, populated, ws
+):
+    r = client.post("/v1/privacy/access", json={"identifier": "user_id:u1"}, headers=headers)
+    assert r.status_code == 200, r.text
+    r = client.post("/v1/privacy/erasure", json={"identifier": "user_id:u1",
+                                                 "reason": "GDPR art. 17, ticket 5"},
+                    headers=headers)  # fmt: skip
+    assert r.status_code == 200, r.text
+    erasure, access = recorded(ws, action="privacy", limit=2)
+    assert access["action"] == "privacy.request.access"
+    assert access["profiles"] == [populated["u1"]]  # resolved from the identifier
+    assert erasure["action"] == "privacy.request.erasure"
+    assert erasure["reason"] == "GDPR art. 17, ticket 5"
+    assert erasure["details"]["hashed"]["identifier"] == ws.audit.keys.identifier_hash(
+        "user_id:u1")  # fmt: skip
+    # the person is gone, their access history is not: by profile id, and by identifier
+    report = client.get("/v1/audit/report", params={"profile": populated["u1"]},
+                        headers=headers).json()  # fmt: skip
+    assert report["profile_id"] is None
+    assert {"profile.read", "privacy.request.access"} <= set(
+        report["actors"][0]["actions"])  # fmt: skip
+    by_identifier = client.get("/v1/audit/log", params={"profile": "user_id:u1"},
+                               headers=headers).json()  # fmt: skip
+    assert {e["action"] for e in by_identifier} >= {"privacy.request.erasure",
+                                                     "privacy.request.access"}  # fmt: skip
