@@ -18,7 +18,8 @@ class StatementIn(BaseModel):
                                         " (email:ann@example.com, user_id:42)")  # fmt: skip
     purpose: str = Field(min_length=1, max_length=100,
                          description="A built-in or registered purpose, or one of its names")
-    granted: bool = Field(description="true for a grant, false for a denial (an opt-out)")
+    granted: bool = Field(strict=True,
+                          description="true for a grant, false for a denial (an opt-out)")
     legal_basis: str = Field("consent", description=f"One of {', '.join(LEGAL_BASES)}")
     stated_at: datetime | None = Field(None, description="When it was stated (default: now)")
     policy_version: str | None = Field(None, max_length=500)
