@@ -40,7 +40,7 @@ SELECT 'user_id', 'u' || i, 'prof_' || lpad(i::VARCHAR, 8, '0') FROM range($prof
 """
 
 CONSENTS_SQL = """
-INSERT INTO profile_consents
+INSERT INTO profile_consents (profile_id, purpose, granted, stated_at, origin)
 SELECT profile_id, 'email_marketing', (traits ->> 'email_opt_in')::BOOLEAN, first_seen, 'trait'
 FROM profiles
 """

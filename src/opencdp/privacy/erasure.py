@@ -27,6 +27,7 @@ from opencdp.privacy.catalog import generic_tables, tables
 from opencdp.privacy.rederive import rederive_profiles
 from opencdp.privacy.subject import Subject
 from opencdp.profiles.event_order import sorted_through
+from opencdp.profiles.materialize import cursor
 
 _TEMP = ("_er_profiles", "_er_idents", "_er_records", "_er_seqs", "_er_origins")
 
@@ -34,7 +35,16 @@ _TEMP = ("_er_profiles", "_er_idents", "_er_records", "_er_seqs", "_er_origins")
 def prepare(con: duckdb.DuckDBPyConnection, subject: Subject) -> None:
     """Temporary tables naming what is theirs: profiles, identifiers, records, seqs, origins.
 
-    Shared by erasure and the access export, so both see exactly the same rows."""
+    Shared by erasure and the access export, so both see exactly the same rows.
+
+    Found by key, never by scanning the log: an event carrying one of their identifiers is
+    placed on the profile of its first linked identifier, so it is on their profile, or on
+    another profile whose identifier was seen with one of theirs, and then identity recorded
+    the refusal (`identity_violations`, at its first occurrence). Those profiles' events are
+    read by key and checked; only what was committed after the profile stage's cursor (not
+    placed yet) is scanned. Records likewise: theirs by `source_record` link, those of the
+    same other profiles checked, the unresolved tail scanned.
+    """
     ids = subject.profile_ids
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _er_profiles AS SELECT p AS profile_id,"
@@ -46,6 +56,8 @@ def prepare(con: duckdb.DuckDBPyConnection, subject: Subject) -> None:
         " unnest($v::VARCHAR[]) AS identifier_value)",
         {"t": [t for t, _ in subject.identifiers], "v": [v for _, v in subject.identifiers]},
     )
+    placed = cursor(con)  # events and records after it are on no profile yet
+    others = _other_profiles(con)
     records = subject.records
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _er_records AS SELECT unnest($s::VARCHAR[]) AS source_id,"
@@ -53,15 +65,23 @@ def prepare(con: duckdb.DuckDBPyConnection, subject: Subject) -> None:
         {"s": [s for s, _ in records], "r": [r for _, r in records],
          "k": [stable_key(s, r) for s, r in records]},
     )  # fmt: skip
-    _records_by_identifier(con, subject)
-    keys = _literal(stable_key_of(p) for p in ids)
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE _er_seqs AS"
-        f" SELECT seq FROM profile_events_by_profile WHERE profile_key IN ({keys})"
-        f" UNION SELECT seq FROM profile_events WHERE seq > $sorted AND profile_key IN ({keys})"
-        " UNION SELECT seq FROM events WHERE list_has_any(identifiers, $idents::VARCHAR[])",
-        {"sorted": sorted_through(con), "idents": subject.texts},
-    )
+    if subject.identifiers:
+        _records_holding_identifiers(con, others, placed)
+    sorted_ = sorted_through(con)
+    seqs = _placed_on(con, ids, sorted_)
+    candidates = _placed_on(con, others, sorted_)
+    texts = subject.texts
+    if candidates and texts:  # other people's events that carry one of their identifiers
+        seqs += [row[0] for row in con.execute(
+            f"SELECT seq FROM events WHERE seq IN ({_literal(candidates)})"
+            " AND list_has_any(identifiers, $idents::VARCHAR[])", {"idents": texts}).fetchall()]
+    if texts:  # not placed on any profile yet
+        seqs += [row[0] for row in con.execute(
+            "SELECT seq FROM events WHERE seq > $placed"
+            " AND list_has_any(identifiers, $idents::VARCHAR[])",
+            {"placed": placed, "idents": texts}).fetchall()]  # fmt: skip
+    con.execute("CREATE OR REPLACE TEMP TABLE _er_seqs AS SELECT DISTINCT unnest($s::BIGINT[])"
+                " AS seq ORDER BY seq", {"s": seqs})  # fmt: skip
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _er_origins AS"
         " SELECT 'event:' || seq AS origin FROM _er_seqs"
@@ -70,6 +90,38 @@ def prepare(con: duckdb.DuckDBPyConnection, subject: Subject) -> None:
         "  WHERE record_l IN (SELECT source_id || ':' || record_id FROM _er_records)"
         "     OR record_r IN (SELECT source_id || ':' || record_id FROM _er_records)"
     )
+
+
+def _placed_on(con: duckdb.DuckDBPyConnection, profile_ids: list[str], sorted_: int) -> list[int]:
+    """Seqs of the events placed on these profiles (read by key from the profile-ordered
+    copy, plus the unordered tail), in separate small queries: DuckDB prunes row groups by
+    the literal keys, where one query joining everything would scan."""
+    if not profile_ids:
+        return []
+    keys = _literal(stable_key_of(p) for p in profile_ids)
+    rows = con.execute(
+        f"SELECT seq FROM profile_events_by_profile WHERE profile_key IN ({keys})"
+        f" UNION ALL SELECT seq FROM profile_events WHERE seq > ? AND profile_key IN ({keys})",
+        [sorted_],
+    ).fetchall()
+    return [row[0] for row in rows]
+
+
+def _other_profiles(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Other people's profiles that may hold an event or record carrying one of their
+    identifiers: where identity refused one of their identifiers, or refused another
+    profile's identifier seen with theirs."""
+    rows = con.execute(
+        "SELECT v.profile_id FROM identity_violations v SEMI JOIN _er_idents i"
+        "  ON i.identifier_type = v.identifier_type AND i.identifier_value = v.identifier_value"
+        " WHERE v.profile_id IS NOT NULL"
+        " UNION SELECT l.profile_id FROM identity_links l SEMI JOIN (SELECT identifier_type,"
+        "  identifier_value FROM identity_violations WHERE profile_id IN"
+        "  (SELECT profile_id FROM _er_profiles)) v ON v.identifier_type = l.identifier_type"
+        "  AND v.identifier_value = l.identifier_value"
+        " EXCEPT SELECT profile_id FROM _er_profiles"
+    ).fetchall()
+    return sorted(row[0] for row in rows)
 
 
 def stable_key_of(profile_id: str) -> int:
@@ -82,23 +134,31 @@ def _literal(keys: Any) -> str:
     return ", ".join(str(int(k)) for k in keys) or "NULL"
 
 
-def _records_by_identifier(con: duckdb.DuckDBPyConnection, subject: Subject) -> None:
-    """Records whose identifier columns hold one of their identifiers, linked or not (a
-    record refused by a rule, or not resolved yet). A substring test on the JSON text picks
-    the few candidates; the exact test runs on those only."""
-    values = [v for t, v in subject.identifiers if t != "source_record"]
-    if not values:
-        return
-    needles = [orjson.dumps(v).decode()[1:-1] for v in values]
-    test = " OR ".join(f"contains(r.identifiers::VARCHAR, $n{i})" for i in range(len(needles)))
-    con.execute(
-        "INSERT INTO _er_records SELECT r.source_id, r.record_id, r.record_key"
-        f" FROM source_records r WHERE ({test}) AND EXISTS (SELECT 1 FROM"
-        "  json_each(r.identifiers) j WHERE j.key || ':' || (j.value ->> '$') IN"
-        "  (SELECT ident FROM _er_idents))"
-        " AND (r.source_id, r.record_id) NOT IN (SELECT source_id, record_id FROM _er_records)",
-        {f"n{i}": n for i, n in enumerate(needles)},
-    )
+def _records_holding_identifiers(
+    con: duckdb.DuckDBPyConnection, others: list[str], placed: int
+) -> None:
+    """Records whose identifier columns hold one of their identifiers without being linked
+    to them: records of the other profiles, and records not resolved yet (after `placed`)."""
+    linked = con.execute(
+        "SELECT identifier_value FROM identity_links WHERE identifier_type = 'source_record'"
+        " AND profile_id IN (SELECT unnest($others::VARCHAR[]))", {"others": others},
+    ).fetchall() if others else []  # fmt: skip
+    keys = [stable_key(*value.split(":", 1)) for (value,) in linked]
+    rows = con.execute(
+        "SELECT source_id, record_id, record_key, identifiers::VARCHAR FROM source_records"
+        f" WHERE record_key IN ({_literal(keys)}) OR seq > ?", [placed],
+    ).fetchall()  # fmt: skip
+    wanted = {row[0] for row in con.execute("SELECT ident FROM _er_idents").fetchall()}
+    found = [(source_id, record_id, key) for source_id, record_id, key, identifiers in rows
+             if identifiers and any(f"{k}:{v}" in wanted
+                                    for k, v in orjson.loads(identifiers).items())]  # fmt: skip
+    if found:
+        con.execute(
+            "INSERT INTO _er_records SELECT * FROM (SELECT unnest($s::VARCHAR[]) AS s,"
+            " unnest($r::VARCHAR[]) AS r, unnest($k::UBIGINT[]) AS k)"
+            " WHERE (s, r) NOT IN (SELECT source_id, record_id FROM _er_records)",
+            {"s": [f[0] for f in found], "r": [f[1] for f in found], "k": [f[2] for f in found]},
+        )
 
 
 def quarantine_condition(subject: Subject) -> tuple[str, dict[str, Any]]:
