@@ -104,3 +104,22 @@ def test_erasing_an_unknown_identifier_suppresses_it(admin):
     stranger = {"email": "stranger.q@siam-mail.co.th"}
     collect(admin, [{"type": "identify", "userId": "n1", "traits": stranger}])
     assert admin.count_events()["total"] == 0
+
+
+def test_a_shared_device_is_not_erased_with_the_first_person_who_used_it(admin):
+    """A kiosk tablet refused by many profiles is nobody's identifier: erasing the first
+    person seen on it keeps the others' events with it, and it is not suppressed."""
+    admin.create_source("web")
+    kiosk = {"device": {"id": "kiosk-7"}}
+    collect(admin, [{"type": "track", "userId": f"shopper-{i}", "event": "Checked In",
+                     "context": kiosk} for i in range(12)])  # fmt: skip
+    admin.ws.bring_current()
+    shared = admin.ws.read(lambda con: con.execute(
+        "SELECT count(*) FROM identity_violations WHERE rule = 'shared_value'").fetchone()[0])
+    assert shared, "identity found the kiosk shared"
+    receipt = admin.privacy_erase("shopper-0")["receipt"]
+    assert receipt["identifiers"] == {"user_id": 1} and receipt["tables"]["events"] == 1
+    assert admin.count_events()["total"] == 11
+    collect(admin, [{"type": "track", "userId": "shopper-99", "event": "Checked In",
+                     "context": kiosk}])  # fmt: skip
+    assert admin.count_events()["total"] == 12, "the kiosk is not suppressed"

@@ -3,9 +3,10 @@
 A person is their profile as identity resolution built it: every identifier linked to it
 (merges move the absorbed profile's identifiers onto the survivor, so following the links
 follows every merge), the ids of the profiles merged into it (their rows linger in history
-tables), and identifiers seen only with them that a limit kept from linking. The journal
-re-applies erasures from keyed hashes alone, so a person can also be found by hashing every
-stored identifier and keeping those whose hash is listed.
+tables), and identifiers seen only with them that a limit kept from linking; but not a
+value identity found shared by several people (a kiosk tablet), which is not theirs alone.
+The journal re-applies erasures from keyed hashes alone, so a person can also be found by
+hashing every stored identifier and keeping those whose hash is listed.
 """
 
 from __future__ import annotations
@@ -154,7 +155,12 @@ def subject_of_profile(con: duckdb.DuckDBPyConnection, profile_id: str) -> Subje
         "  v.identifier_type AND l.identifier_value = v.identifier_value)",
         {"ids": lineage},
     ).fetchall()
-    identifiers = sorted({(str(t), str(v)) for t, v in [*links, *refused]})
+    shared = set(con.execute(  # a kiosk tablet, a family computer: not theirs alone
+        "SELECT DISTINCT identifier_type, identifier_value FROM identity_violations"
+        " WHERE rule = 'shared_value' AND (identifier_type, identifier_value) IN"
+        " (SELECT identifier_type, identifier_value FROM identity_links WHERE profile_id = ?)",
+        [profile_id]).fetchall())  # fmt: skip
+    identifiers = sorted({(str(t), str(v)) for t, v in [*links, *refused]} - shared)
     named = {profile_id_for(Identifier(t, v)) for t, v in identifiers}
     others = {row[0] for row in con.execute(  # live profiles of other people keep their ids
         "SELECT DISTINCT profile_id FROM identity_links WHERE profile_id IN"
