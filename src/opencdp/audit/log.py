@@ -252,7 +252,10 @@ class AuditLog:
                 del self._entries[: len(entries)]
                 del self._alerts[: len(alerts)]
             self._head = new_head
-            self._write_head(*new_head)
+            try:  # runs on the writer thread after its commit: it must never raise
+                self._write_head(*new_head)
+            except OSError as exc:
+                log.error("writing the audit head file failed", extra={"error": str(exc)})
 
         return committed
 

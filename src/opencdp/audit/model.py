@@ -28,7 +28,7 @@ class Actor:
         return f"{self.kind}:{self.name}"
 
 
-ADMIN_TOKEN = Actor("token", "admin", "admin")
+ADMIN_TOKEN = Actor("admin_token", "admin", "admin")  # as the security stage names it
 SCHEDULER = Actor("system", "scheduler", "system")
 AUDITOR = Actor("system", "audit", "system")
 ANONYMOUS = Actor("anonymous", "anonymous")

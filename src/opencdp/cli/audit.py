@@ -35,7 +35,7 @@ def verify(ctx: click.Context, as_json: bool) -> None:
 
 
 @audit.command("log")
-@click.option("--user", help="User name, or kind:name (cli:alice, token:admin).")
+@click.option("--user", help="User name, or kind:name (cli:alice, admin_token:admin).")
 @click.option("--profile", help="Profile id or any identifier; follows merges.")
 @click.option("--since", help="A date, an ISO time, or a span back from now: 30m, 24h, 7d.")
 @click.option("--action", help="An action (profile.read) or a family (privacy).")
