@@ -135,11 +135,33 @@ class Suppression:
         """Drop the records carrying a suppressed identifier; returns how many were dropped.
 
         Records the version screened against; `events` (the columns built from the records)
-        is reset when anything was dropped, so it is rebuilt from what is left."""
+        is reset when anything was dropped, so it is rebuilt from what is left. This runs for
+        every collected message, so it is one loop with the HMAC states at hand."""
         ingest.screened = self.version
-        if not self._digests:
+        clean = self._clean  # read before the set: see `suppressed`
+        digests = self._digests
+        if not digests:
             return 0
-        kept = [r for r in ingest.records if not self.blocks(r.identifiers)]
+        self.key  # noqa: B018 (prepares the HMAC states)
+        inner, outer = self._inner, self._outer
+        if len(clean) >= _CLEAN_CACHE:
+            clean.clear()
+        kept = []
+        for record in ingest.records:
+            blocked = False
+            for text in record.identifiers or ():
+                if text in clean:
+                    continue
+                state = inner.copy()
+                state.update(text.encode())
+                final = outer.copy()
+                final.update(state.digest())
+                if final.digest() in digests:
+                    blocked = True
+                    break
+                clean.add(text)
+            if not blocked:
+                kept.append(record)
         dropped = len(ingest.records) - len(kept)
         if dropped:
             ingest.source_id = ingest.source_id or ingest.records[0].source_id
