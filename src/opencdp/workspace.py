@@ -27,6 +27,7 @@ from opencdp.config import Settings
 from opencdp.db import Writer, WriterSaturated, open_database
 from opencdp.identity.resolver import IdentityResolver
 from opencdp.identity.stitcher import IdentityStitcher
+from opencdp.predict.schedule import refresh_job
 from opencdp.privacy.expiry import expiry_job
 from opencdp.privacy.retention import apply_policies
 from opencdp.privacy.screening import batch_screener
@@ -36,7 +37,6 @@ from opencdp.profiles.computed import register_builtins
 from opencdp.profiles.computed_listener import ComputedTraitsFollower
 from opencdp.profiles.event_order import compact
 from opencdp.profiles.refresh import ProfileRefresher
-from opencdp.predict.schedule import refresh_job
 from opencdp.schedule import Scheduler
 from opencdp.segments.realtime import (
     profiles_listener,
