@@ -187,3 +187,26 @@ def test_any_change_to_any_field_is_found(memory_log, tmp_path_factory, seq, col
     assert result.ok == (old == value)
     if not result.ok:
         assert result.broken is not None and result.broken["seq"] == seq
+
+
+def test_concurrent_recording_loses_nothing_and_chains_in_order(workspace):
+    """Threads record while others flush and the flusher runs: every entry lands once."""
+    import threading
+
+    def worker(k: int) -> None:
+        for i in range(150):
+            workspace.audit.record(Entry("profile.read", Actor("user", f"w{k}"), "api",
+                                         details={"i": i}))  # fmt: skip
+            if i % 50 == 0:
+                workspace.audit.flush()
+
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    result = _check(workspace)
+    assert result["ok"] and result["entries"] == 8 * 150
+    per_worker = workspace.read(lambda con: con.execute(
+        "SELECT actor_name, count(DISTINCT details) FROM audit_log GROUP BY 1").fetchall())
+    assert sorted(per_worker) == [(f"w{k}", 150) for k in range(8)]

@@ -68,6 +68,7 @@ class AuditLog:
         self._lock = threading.Lock()
         self._entries: list[Entry] = []
         self._alerts: list[Alert] = []
+        self._stored = 0  # entries committed by this log (flush waits on the count)
         self._queued = False  # a flush job waits in the writer's queue
         self._armed = False  # the flusher thread will queue one shortly
         self._head: tuple[int, str] | None = None  # read from the table at the first flush
@@ -130,10 +131,15 @@ class AuditLog:
             log.warning(alert.describe())
 
     def flush(self) -> None:
-        """Wait until everything recorded so far is committed."""
-        for _ in range(3):
+        """Wait until every entry recorded before this call is committed (entries other
+        threads record meanwhile may go with it or later)."""
+        with self._lock:
+            target = self._stored + len(self._entries)
+        stalled = 0
+        while True:
             with self._lock:
-                if not self._entries:
+                stored = self._stored
+                if stored >= target:
                     return
                 submit = not self._queued
                 self._queued = True
@@ -143,7 +149,10 @@ class AuditLog:
             # The writer runs jobs in order: once this no-op commits, the flush queued
             # before it has been applied (or failed and left the entries for another try).
             self._writer.call(lambda con: None).result()
-        raise RuntimeError("audit entries could not be stored (see the log)")
+            with self._lock:
+                stalled = 0 if self._stored > stored else stalled + 1
+            if stalled >= 3:
+                raise RuntimeError("audit entries could not be stored (see the log)")
 
     def close(self) -> None:
         """Store what is buffered; called by the workspace before its writer stops."""
@@ -251,6 +260,7 @@ class AuditLog:
             with self._lock:
                 del self._entries[: len(entries)]
                 del self._alerts[: len(alerts)]
+                self._stored += len(entries)
             self._head = new_head
             try:  # runs on the writer thread after its commit: it must never raise
                 self._write_head(*new_head)
