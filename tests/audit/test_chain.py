@@ -207,6 +207,9 @@ def test_concurrent_recording_loses_nothing_and_chains_in_order(workspace):
         thread.join()
     result = _check(workspace)
     assert result["ok"] and result["entries"] == 8 * 150
-    per_worker = workspace.read(lambda con: con.execute(
-        "SELECT actor_name, count(DISTINCT details) FROM audit_log GROUP BY 1").fetchall())
+    per_worker = workspace.read(
+        lambda con: con.execute(
+            "SELECT actor_name, count(DISTINCT details) FROM audit_log GROUP BY 1"
+        ).fetchall()
+    )
     assert sorted(per_worker) == [(f"w{k}", 150) for k in range(8)]
