@@ -142,6 +142,11 @@ def test_write_keys_only_ingest(client, admin_headers, source):
         assert client.get("/v1/profiles/u-1", headers=headers).status_code == 401
     r = client.get("/v1/sources", auth=(key, ""))
     assert r.status_code == 401
+    # only callers who may change sources see write keys (a key lets its holder ingest)
+    viewer = user_token(client, admin_headers, "viewer")
+    assert client.get("/v1/sources", headers=viewer).json()[0]["write_key"] is None
+    assert client.get("/v1/sources/web", headers=viewer).json()["write_key"] is None
+    assert client.get("/v1/sources/web", headers=admin_headers).json()["write_key"] == key
     r = client.post("/v1/track", json={"userId": "u", "event": "E"}, auth=(key, ""))
     assert r.status_code == 200
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from opencdp.admin import Admin
+from opencdp.security.principal import Principal
 
 
 class SourceIn(BaseModel):
@@ -26,12 +27,20 @@ class LimitsIn(BaseModel):
     max_batch_bytes: int | None = Field(default=None, ge=1024, le=4 * 1024 * 1024)
 
 
+def _key_for(request: Request, source: dict[str, Any]) -> dict[str, Any]:
+    """A write key lets its holder ingest, so only callers who may change sources see it."""
+    principal = getattr(request.state, "principal", None)
+    if isinstance(principal, Principal) and not principal.can("sources:write"):
+        return {**source, "write_key": None}
+    return source
+
+
 def sources_router(admin: Admin) -> APIRouter:
     router = APIRouter(prefix="/v1/sources", tags=["sources"])
 
     @router.get("")
-    def list_sources() -> list[dict[str, Any]]:
-        return admin.list_sources()
+    def list_sources(request: Request) -> list[dict[str, Any]]:
+        return [_key_for(request, s) for s in admin.list_sources()]
 
     @router.post("", status_code=201)
     def create_source(body: SourceIn) -> dict[str, Any]:
@@ -40,8 +49,8 @@ def sources_router(admin: Admin) -> APIRouter:
         )
 
     @router.get("/{name}")
-    def get_source(name: str) -> dict[str, Any]:
-        return admin.get_source(name)
+    def get_source(name: str, request: Request) -> dict[str, Any]:
+        return _key_for(request, admin.get_source(name))
 
     @router.post("/{name}/disable")
     def disable_source(name: str) -> dict[str, Any]:
