@@ -69,6 +69,14 @@ WHERE seq > $after AND seq <= $through AND identifiers IS NOT NULL AND (
       OR (type = 'identify' AND regexp_matches(traits::VARCHAR, '(?i)consent|opt_?in|accepts')))
 """
 
+# Imported records of the window that may state consent (consent columns, consent traits).
+_RECORD_CANDIDATES = """
+CREATE OR REPLACE TEMP TABLE _consent_records AS
+SELECT source_id, record_id, seq, updated_at, traits FROM source_records
+WHERE seq > $after AND seq <= $through
+  AND regexp_matches(traits::VARCHAR, '(?i)consent|opt_?in|accepts')
+"""
+
 # The identifier each candidate event states through: the first one identity linked (the
 # one that placed the event), else its first identifier.
 _EVENT_SUBJECTS = """
@@ -117,13 +125,12 @@ FROM _consent_events e JOIN _consent_subjects s USING (seq),
 UNION ALL
 SELECT 'source_record:' || r.source_id || ':' || r.record_id, r.seq, r.updated_at, 'import',
        {_TRAIT_NAME}, t.value, NULL, NULL
-FROM source_records r, {_object_entries("r.traits")} t
-WHERE r.seq > $after AND r.seq <= $through AND {_IS_TRAIT_STATEMENT}
+FROM _consent_records r, {_object_entries("r.traits")} t
+WHERE {_IS_TRAIT_STATEMENT}
 UNION ALL
 SELECT 'source_record:' || r.source_id || ':' || r.record_id, r.seq, r.updated_at, 'import',
        t.key, t.value, NULL, NULL
-FROM source_records r, {_object_entries("r.traits -> 'consents'")} t
-WHERE r.seq > $after AND r.seq <= $through
+FROM _consent_records r, {_object_entries("r.traits -> 'consents'")} t
 """
 
 _VERDICT = "CASE WHEN json_type(r.value) = 'OBJECT' THEN r.value -> 'granted' ELSE r.value END"
@@ -257,18 +264,27 @@ def record_from_log(con: duckdb.DuckDBPyConnection, through: int) -> int:
         return 0
     params = {"after": after, "through": through}
     before = last_statement_id(con)
-    _aliases(con)
     con.execute(_EVENT_CANDIDATES, params)
-    con.execute(_EVENT_SUBJECTS)
-    con.execute(_RAW, params)
-    con.execute(_PARSED)
-    con.execute(_RECORD)
+    con.execute(_RECORD_CANDIDATES, params)
+    if _count(con, "SELECT (SELECT count(*) FROM _consent_events)"
+                   " + (SELECT count(*) FROM _consent_records)"):  # fmt: skip
+        _aliases(con)
+        con.execute(_EVENT_SUBJECTS)
+        con.execute(_RAW)
+        con.execute(_PARSED)
+        con.execute(_RECORD)
+    # else: nothing in the window can state consent (most windows), so no parsing at all
     con.execute("INSERT OR REPLACE INTO derived_cursors (stage, seq) VALUES (?, ?)",
                 [STAGE, through])  # fmt: skip
-    for table in ("_consent_events", "_consent_subjects", "_consent_raw", "_consent_parsed",
-                  "_consent_aliases"):  # fmt: skip
+    for table in ("_consent_events", "_consent_records", "_consent_subjects", "_consent_raw",
+                  "_consent_parsed", "_consent_aliases"):  # fmt: skip
         con.execute(f"DROP TABLE IF EXISTS {table}")
     return last_statement_id(con) - before
+
+
+def _count(con: duckdb.DuckDBPyConnection, sql: str, params: Any = None) -> int:
+    row = con.execute(sql, params).fetchone()
+    return int(row[0]) if row else 0
 
 
 def profiles_stated_since(con: duckdb.DuckDBPyConnection, statement_id: int) -> list[str]:
