@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter, Query
 from starlette.background import BackgroundTask
@@ -23,6 +23,10 @@ _MEDIA = {
     "parquet": "application/vnd.apache.parquet",
 }
 Format = Literal["jsonl", "csv", "parquet"]
+# The schema names the file types a download can have (X-Row-Count: how many rows).
+_FILE: dict[int | str, dict[str, Any]] = {
+    200: {"description": "The people as a file", "content": {m: {} for m in _MEDIA.values()}}
+}
 _PURPOSE = Query(min_length=1, description="Only people consenting to this purpose")
 
 
@@ -44,14 +48,14 @@ def exports_router(admin: Admin) -> APIRouter:
             background=BackgroundTask(path.unlink, missing_ok=True),
         )  # fmt: skip
 
-    @router.get("/v1/profiles/export")
+    @router.get("/v1/profiles/export", response_class=FileResponse, responses=_FILE)
     def export_profiles(
         purpose: str = _PURPOSE, segment: str | None = None, format: Format = "jsonl"
     ) -> FileResponse:
         """Golden records of the people consenting to `purpose` (of one segment if given)."""
         return respond("profiles", format, purpose, segment)
 
-    @router.get("/v1/segments/{name}/export")
+    @router.get("/v1/segments/{name}/export", response_class=FileResponse, responses=_FILE)
     def export_segment(
         name: str, purpose: str = _PURPOSE, format: Format = "jsonl"
     ) -> FileResponse:
