@@ -83,10 +83,15 @@ def tables(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
     return {str(name): list(columns) for name, columns in rows}
 
 
-def generic_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Tables not classified here that have a `profile_id` column (handled by profile id)."""
+def generic(present: dict[str, list[str]]) -> list[str]:
+    """Of `present` (`tables()`), those not classified here that have a `profile_id` column
+    (handled by profile id)."""
     known = PERSONAL.keys() | KEPT.keys() | NOT_PERSONAL.keys()
-    return [t for t, columns in tables(con).items() if t not in known and "profile_id" in columns]
+    return [t for t, columns in present.items() if t not in known and "profile_id" in columns]
+
+
+def generic_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    return generic(tables(con))
 
 
 def unclassified(con: duckdb.DuckDBPyConnection) -> list[str]:

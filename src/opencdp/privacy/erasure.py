@@ -23,13 +23,14 @@ import duckdb
 import orjson
 
 from opencdp.keys import stable_key
-from opencdp.privacy.catalog import generic_tables, tables
+from opencdp.privacy.catalog import generic, tables
 from opencdp.privacy.rederive import rederive_profiles
 from opencdp.privacy.subject import Subject
 from opencdp.profiles.event_order import sorted_through
 from opencdp.profiles.materialize import cursor
 
-_TEMP = ("_er_profiles", "_er_idents", "_er_records", "_er_seqs", "_er_origins")
+_TEMP = ("_er_profiles", "_er_idents", "_er_records", "_er_seqs", "_er_origins", "_er_elsewhere")
+_LITERAL = 5000  # seqs up to this many go into the SQL as a literal list
 
 
 def prepare(con: duckdb.DuckDBPyConnection, subject: Subject) -> None:
@@ -68,13 +69,19 @@ def prepare(con: duckdb.DuckDBPyConnection, subject: Subject) -> None:
     if subject.identifiers:
         _records_holding_identifiers(con, others, placed)
     sorted_ = sorted_through(con)
-    seqs = _placed_on(con, ids, sorted_)
-    candidates = _placed_on(con, others, sorted_)
+    seqs = [seq for seq, _ in _placed_on(con, ids, sorted_)]
+    candidates = dict(_placed_on(con, others, sorted_))  # seq → profile key
     texts = subject.texts
+    elsewhere: set[str] = set()
     if candidates and texts:  # other people's events that carry one of their identifiers
-        seqs += [row[0] for row in con.execute(
+        carried = [row[0] for row in con.execute(
             f"SELECT seq FROM events WHERE seq IN ({_literal(candidates)})"
             " AND list_has_any(identifiers, $idents::VARCHAR[])", {"idents": texts}).fetchall()]
+        seqs += carried
+        by_key = {stable_key_of(p): p for p in others}
+        elsewhere = {by_key[candidates[seq]] for seq in carried}
+    con.execute("CREATE OR REPLACE TEMP TABLE _er_elsewhere AS SELECT unnest($p::VARCHAR[])"
+                " AS profile_id", {"p": sorted(elsewhere)})  # fmt: skip
     if texts:  # not placed on any profile yet
         seqs += [row[0] for row in con.execute(
             "SELECT seq FROM events WHERE seq > $placed"
@@ -92,19 +99,22 @@ def prepare(con: duckdb.DuckDBPyConnection, subject: Subject) -> None:
     )
 
 
-def _placed_on(con: duckdb.DuckDBPyConnection, profile_ids: list[str], sorted_: int) -> list[int]:
-    """Seqs of the events placed on these profiles (read by key from the profile-ordered
-    copy, plus the unordered tail), in separate small queries: DuckDB prunes row groups by
-    the literal keys, where one query joining everything would scan."""
+def _placed_on(
+    con: duckdb.DuckDBPyConnection, profile_ids: list[str], sorted_: int
+) -> list[tuple[int, int]]:
+    """(seq, profile key) of the events placed on these profiles (read by key from the
+    profile-ordered copy, plus the unordered tail), in a query of its own: DuckDB prunes row
+    groups by the literal keys, where one query joining everything would scan."""
     if not profile_ids:
         return []
     keys = _literal(stable_key_of(p) for p in profile_ids)
     rows = con.execute(
-        f"SELECT seq FROM profile_events_by_profile WHERE profile_key IN ({keys})"
-        f" UNION ALL SELECT seq FROM profile_events WHERE seq > ? AND profile_key IN ({keys})",
+        f"SELECT seq, profile_key FROM profile_events_by_profile WHERE profile_key IN ({keys})"
+        " UNION ALL SELECT seq, profile_key FROM profile_events WHERE seq > ?"
+        f" AND profile_key IN ({keys})",
         [sorted_],
     ).fetchall()
-    return [row[0] for row in rows]
+    return [(int(seq), int(key)) for seq, key in rows]
 
 
 def _other_profiles(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -179,50 +189,60 @@ def quarantine_condition(subject: Subject) -> tuple[str, dict[str, Any]]:
 
 def erase_rows(con: duckdb.DuckDBPyConnection, subject: Subject) -> dict[str, Any]:
     """Delete everything of `subject`; returns rows deleted per table (and what else was
-    done), without personal data."""
+    done), without personal data.
+
+    Every condition is a literal list of our own integers (seqs, 64-bit profile keys) or
+    bound profile ids, so each table is one filtered scan (pruned by row-group min/max where
+    the table is ordered by that column), never a join against the whole table."""
     prepare(con, subject)
-    counts: dict[str, int] = {}
-    keys = _literal(stable_key_of(p) for p in subject.profile_ids)
-    placed_elsewhere = _others_with_erased_events(con, keys)
-    in_profiles = "profile_id IN (SELECT profile_id FROM _er_profiles)"
-    ident = "(identifier_type, identifier_value) IN (SELECT identifier_type, identifier_value FROM _er_idents)"  # noqa: E501
+    seqs = [row[0] for row in con.execute("SELECT seq FROM _er_seqs").fetchall()]
+    elsewhere = [row[0] for row in con.execute("SELECT profile_id FROM _er_elsewhere").fetchall()]
+    ids: dict[str, Any] = {f"p{i}": p for i, p in enumerate(subject.profile_ids)}
+    in_profiles = f"profile_id IN ({', '.join('$' + k for k in ids) or 'NULL'})"
+    keys = _literal(stable_key_of(p) for p in [*subject.profile_ids, *elsewhere])
+    in_seqs = f"seq IN ({_literal(seqs)})" if len(seqs) <= _LITERAL else \
+        "seq IN (SELECT seq FROM _er_seqs)"  # fmt: skip
+    ident = ("(identifier_type, identifier_value) IN (SELECT identifier_type, identifier_value"
+             " FROM _er_idents)")  # fmt: skip
     origin = "origin IN (SELECT origin FROM _er_origins)"
-    statements = {
-        "events": "seq IN (SELECT seq FROM _er_seqs)",
-        "profile_events": f"profile_key IN ({keys}) OR seq IN (SELECT seq FROM _er_seqs)",
-        "profile_events_by_profile": f"profile_key IN ({keys})"
-                                     " OR seq IN (SELECT seq FROM _er_seqs)",
-        "profiles": in_profiles,
-        "profile_consents": in_profiles,
-        "profile_predictions": in_profiles,
-        "computed_trait_positions": in_profiles,
-        "segment_history": in_profiles,
-        "destination_state": in_profiles,
-        "suppressed_profiles": in_profiles,
-        "identity_links": f"{in_profiles} OR {ident}",
-        "identity_merges": f"survivor IN (SELECT profile_id FROM _er_profiles) OR absorbed IN"
-                           f" (SELECT profile_id FROM _er_profiles) OR {ident} OR {origin}",
-        "identity_violations": f"{in_profiles} OR {ident} OR {origin}",
-        "identity_matches": "record_l IN (SELECT source_id || ':' || record_id FROM _er_records)"
-                            " OR record_r IN (SELECT source_id || ':' || record_id"
-                            " FROM _er_records)",
-        "identity_unmerged": origin,
-        "source_records": "(source_id, record_key) IN (SELECT source_id, record_key"
-                          " FROM _er_records)",
+    records = "(SELECT source_id || ':' || record_id FROM _er_records)"
+    statements: dict[str, tuple[str, dict[str, Any]]] = {
+        "events": (in_seqs, {}),
+        # their events and the events of others that carried their identifiers: on these
+        # profiles, with these seqs
+        "profile_events": (f"profile_key IN ({keys}) AND {in_seqs}", {}),
+        "profile_events_by_profile": (f"profile_key IN ({keys}) AND {in_seqs}", {}),
+        "profiles": (in_profiles, ids),
+        "profile_consents": (in_profiles, ids),
+        "profile_predictions": (in_profiles, ids),
+        "computed_trait_positions": (in_profiles, ids),
+        "segment_history": (in_profiles, ids),
+        "destination_state": (in_profiles, ids),
+        "suppressed_profiles": (in_profiles, ids),
+        "identity_links": (in_profiles, ids),  # their identifiers are linked to them only
+        "identity_merges": (f"{in_profiles.replace('profile_id', 'survivor', 1)} OR"
+                            f" {in_profiles.replace('profile_id', 'absorbed', 1)} OR {ident}"
+                            f" OR {origin}", ids),
+        "identity_violations": (f"{in_profiles} OR {ident} OR {origin}", ids),
+        "identity_matches": (f"record_l IN {records} OR record_r IN {records}", {}),
+        "identity_unmerged": (origin, {}),
+        "source_records": ("(source_id, record_key) IN (SELECT source_id, record_key"
+                           " FROM _er_records)", {}),
     }  # fmt: skip
     present = tables(con)
-    counts["segment_members"], segments = _segment_members(con, keys)
-    for table, where in statements.items():
+    counts: dict[str, int] = {}
+    counts["segment_members"], segments = _segment_members(con, subject.profile_ids)
+    for table, (where, params) in statements.items():
         if table in present:
-            counts[table] = _delete(con, table, where)
+            counts[table] = _delete(con, table, where, params)
     condition, params = quarantine_condition(subject)
     counts["quarantine"] = _delete(con, "quarantine", condition, params)
     if "consent_ledger" in present:
         where = ("(subject_type, subject_value) IN (SELECT identifier_type, identifier_value"
-                 " FROM _er_idents) OR seq IN (SELECT seq FROM _er_seqs)")  # fmt: skip
+                 f" FROM _er_idents) OR {in_seqs}")  # fmt: skip
         counts["consent_ledger"] = _delete(con, "consent_ledger", where)
-    for table in generic_tables(con):
-        counts[table] = _delete(con, table, in_profiles)
+    for table in generic(present):
+        counts[table] = _delete(con, table, in_profiles, ids)
     letters = _dead_letters(con, subject.profile_ids)
     if segments:
         con.execute(
@@ -230,12 +250,12 @@ def erase_rows(con: duckdb.DuckDBPyConnection, subject: Subject) -> dict[str, An
             " WHERE m.segment_id = s.segment_id) WHERE segment_id IN"
             " (SELECT unnest($s::VARCHAR[]))", {"s": segments},
         )  # fmt: skip
-    if placed_elsewhere:
-        rederive_profiles(con, placed_elsewhere)
+    if elsewhere:
+        rederive_profiles(con, elsewhere)
     for table in _TEMP:
         con.execute(f"DROP TABLE IF EXISTS {table}")
     return {"tables": {t: n for t, n in counts.items() if n}, "dead_letters": letters,
-            "other_profiles_rederived": len(placed_elsewhere)}  # fmt: skip
+            "other_profiles_rederived": len(elsewhere)}  # fmt: skip
 
 
 def held_by_destinations(con: duckdb.DuckDBPyConnection, subject: Subject) -> list[str]:
@@ -255,22 +275,15 @@ def _delete(
     return int(row[0]) if row else 0
 
 
-def _segment_members(con: duckdb.DuckDBPyConnection, keys: str) -> tuple[int, list[str]]:
+def _segment_members(
+    con: duckdb.DuckDBPyConnection, profile_ids: list[str]
+) -> tuple[int, list[str]]:
+    keys = _literal(stable_key_of(p) for p in profile_ids)
     rows = con.execute(
         f"DELETE FROM segment_members WHERE profile_key IN ({keys}) AND profile_id IN"
         " (SELECT profile_id FROM _er_profiles) RETURNING segment_id"
     ).fetchall()
     return len(rows), sorted({row[0] for row in rows})
-
-
-def _others_with_erased_events(con: duckdb.DuckDBPyConnection, keys: str) -> list[str]:
-    """Other people's profiles holding an event that is being erased (it carried one of the
-    person's identifiers): their golden record is derived again without it."""
-    rows = con.execute(
-        "SELECT DISTINCT profile_id FROM profile_events WHERE seq IN (SELECT seq FROM _er_seqs)"
-        f" AND profile_key NOT IN ({keys})"
-    ).fetchall()
-    return sorted(row[0] for row in rows)
 
 
 def _dead_letters(con: duckdb.DuckDBPyConnection, profile_ids: list[str]) -> dict[str, int]:
