@@ -21,6 +21,8 @@ from typing import Any
 
 import orjson
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from opencdp.activate.files import file_name
@@ -102,22 +104,52 @@ def _matches(value: Any, marks: set[str]) -> bool:
     return False
 
 
+def _mentions(raw: bytes, marks: set[str]) -> bool:
+    """Whether the file's text contains any mark at all: most files do not hold the person,
+    and a substring search over the whole file is far cheaper than parsing it."""
+    low = raw.lower()
+    return any(mark.encode() in low for mark in marks)
+
+
+def _keep(table: pa.Table, marks: set[str]) -> pa.Array:
+    """Rows none of whose string cells is a mark (trimmed, lower-cased, a spreadsheet
+    guard quote ignored), computed column by column in Arrow."""
+    value_set = pa.array(sorted(marks), pa.string())
+    hit = pa.array([False] * table.num_rows, pa.bool_())
+    for column in table.columns:
+        if not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
+            continue
+        cells = pc.utf8_lower(pc.utf8_trim_whitespace(column))
+        unguarded = pc.utf8_ltrim(cells, characters="'")
+        found = pc.or_(pc.is_in(cells, value_set=value_set),
+                       pc.is_in(unguarded, value_set=value_set))  # fmt: skip
+        hit = pc.or_(hit, pc.fill_null(found, False))
+    return pc.invert(hit)
+
+
 def _scrub_csv(path: Path, marks: set[str]) -> int:
-    with path.open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.reader(handle))
-    if not rows:
+    raw = path.read_bytes()
+    if not raw or not _mentions(raw, marks):
         return 0
-    kept = [rows[0]] + [r for r in rows[1:] if not _matches(r, marks)]
-    removed = len(rows) - len(kept)
+    header = next(csv.reader(io.StringIO(raw.split(b"\n", 1)[0].decode("utf-8"))))
+    table = pa_csv.read_csv(io.BytesIO(raw), convert_options=pa_csv.ConvertOptions(
+        column_types=dict.fromkeys(header, pa.string()), strings_can_be_null=False,
+        quoted_strings_can_be_null=False))  # fmt: skip
+    keep = _keep(table, marks)
+    removed = table.num_rows - pc.sum(keep).as_py() if table.num_rows else 0
     if removed:
-        out = io.StringIO()
-        csv.writer(out, lineterminator="\n").writerows(kept)
-        _replace(path, out.getvalue().encode("utf-8"))
-    return removed
+        sink = io.BytesIO()
+        pa_csv.write_csv(table.filter(keep), sink,
+                         pa_csv.WriteOptions(quoting_style="needed"))  # fmt: skip
+        _replace(path, sink.getvalue())
+    return int(removed)
 
 
 def _scrub_jsonl(path: Path, marks: set[str]) -> int:
-    lines = path.read_bytes().splitlines(keepends=True)
+    raw = path.read_bytes()
+    if not _mentions(raw, marks):
+        return 0
+    lines = raw.splitlines(keepends=True)
     kept = [line for line in lines if not (line.strip() and _matches(orjson.loads(line), marks))]
     removed = len(lines) - len(kept)
     if removed:
@@ -127,11 +159,13 @@ def _scrub_jsonl(path: Path, marks: set[str]) -> int:
 
 def _scrub_parquet(path: Path, marks: set[str]) -> int:
     table = pq.read_table(path)
-    mask = [not _matches(list(row.values()), marks) for row in table.to_pylist()]
-    removed = mask.count(False)
+    if not table.num_rows:
+        return 0
+    keep = _keep(table, marks)
+    removed = int(table.num_rows - pc.sum(keep).as_py())
     if removed:
         sink = io.BytesIO()
-        pq.write_table(table.filter(pa.array(mask, pa.bool_())), sink)
+        pq.write_table(table.filter(keep), sink)
         _replace(path, sink.getvalue())
     return removed
 
