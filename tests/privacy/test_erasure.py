@@ -5,11 +5,17 @@ from __future__ import annotations
 
 import json
 
+import orjson
+import pyarrow as pa
+import pyarrow.csv as pa_csv
 import pytest
 
 from opencdp.admin import Admin
 from opencdp.identity.model import Identifier
 from opencdp.privacy.journal import entries, journal_path
+from opencdp.sources.mapping import parse_mapping
+from opencdp.sources.store import BatchToStore
+from opencdp.sources.transform import prepare_batch
 from tests.collecting import collect
 from tests.privacy.people import ANN, BOB, CRM_MAPPING, crm_csv, populate, scan, web_messages
 
@@ -123,3 +129,32 @@ def test_a_shared_device_is_not_erased_with_the_first_person_who_used_it(admin):
     collect(admin, [{"type": "track", "userId": "shopper-99", "event": "Checked In",
                      "context": kiosk}])  # fmt: skip
     assert admin.count_events()["total"] == 12, "the kiosk is not suppressed"
+
+
+def test_work_validated_before_an_erasure_and_written_after_it_is_dropped(admin, tmp_path):
+    """A request the collector validated (or an import batch prepared) just before the
+    erasure committed reaches the writer after it: the writer screens it again."""
+    populate(admin, tmp_path)
+    ws = admin.ws
+    key = admin.get_source("web")["write_key"]
+    body = orjson.dumps({"writeKey": key, "batch": [
+        {"type": "track", "userId": ANN.user_id, "event": "In flight"},
+        {"type": "track", "userId": BOB.user_id, "event": "In flight"}]})  # fmt: skip
+    _, ingest = ws.collector.prepare(body, authorization=None, content_encoding=None,
+                                     type_hint=None, client_ip=None)  # fmt: skip
+    table = pa_csv.read_csv(pa.py_buffer(crm_csv(ANN, BOB).encode()),
+                            convert_options=pa_csv.ConvertOptions(column_types={
+                                c: pa.string() for c in CRM_MAPPING["columns"]}))  # fmt: skip
+    crm = admin.get_source("crm")["source_id"]
+    prepared = prepare_batch(table.to_batches()[0], parse_mapping(CRM_MAPPING), crm, 2)
+    batch = ws._screen_batch(BatchToStore(crm, "imp_late", prepared))
+    assert len(ingest.records) == 2 and batch.prepared.records.num_rows == 2
+
+    admin.privacy_erase(ANN.email)
+    before = admin.count_events()["total"]
+    assert ws.collector.submit(ingest).result().stored == 1, "only Bob's event"
+    stored = ws.writer.submit(ws.source_records, batch, weight=batch.weight).result()
+    assert stored.suppressed == 1
+    assert admin.count_events()["total"] == before + 1
+    ws.bring_current()
+    assert scan(admin, ANN.values) == {}
