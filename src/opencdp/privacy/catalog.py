@@ -90,10 +90,6 @@ def generic(present: dict[str, list[str]]) -> list[str]:
     return [t for t, columns in present.items() if t not in known and "profile_id" in columns]
 
 
-def generic_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
-    return generic(tables(con))
-
-
 def unclassified(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Tables neither listed here nor handled generically: each needs a decision."""
     known = PERSONAL.keys() | KEPT.keys() | NOT_PERSONAL.keys()

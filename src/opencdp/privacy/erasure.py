@@ -198,7 +198,8 @@ def erase_rows(con: duckdb.DuckDBPyConnection, subject: Subject) -> dict[str, An
     seqs = [row[0] for row in con.execute("SELECT seq FROM _er_seqs").fetchall()]
     elsewhere = [row[0] for row in con.execute("SELECT profile_id FROM _er_elsewhere").fetchall()]
     ids: dict[str, Any] = {f"p{i}": p for i, p in enumerate(subject.profile_ids)}
-    in_profiles = f"profile_id IN ({', '.join('$' + k for k in ids) or 'NULL'})"
+    listed = ", ".join("$" + k for k in ids) or "NULL"
+    in_profiles = f"profile_id IN ({listed})"
     keys = _literal(stable_key_of(p) for p in [*subject.profile_ids, *elsewhere])
     in_seqs = f"seq IN ({_literal(seqs)})" if len(seqs) <= _LITERAL else \
         "seq IN (SELECT seq FROM _er_seqs)"  # fmt: skip
@@ -220,8 +221,7 @@ def erase_rows(con: duckdb.DuckDBPyConnection, subject: Subject) -> dict[str, An
         "destination_state": (in_profiles, ids),
         "suppressed_profiles": (in_profiles, ids),
         "identity_links": (in_profiles, ids),  # their identifiers are linked to them only
-        "identity_merges": (f"{in_profiles.replace('profile_id', 'survivor', 1)} OR"
-                            f" {in_profiles.replace('profile_id', 'absorbed', 1)} OR {ident}"
+        "identity_merges": (f"survivor IN ({listed}) OR absorbed IN ({listed}) OR {ident}"
                             f" OR {origin}", ids),
         "identity_violations": (f"{in_profiles} OR {ident} OR {origin}", ids),
         "identity_matches": (f"record_l IN {records} OR record_r IN {records}", {}),

@@ -16,7 +16,7 @@ import duckdb
 import orjson
 
 from opencdp.privacy import requests
-from opencdp.privacy.catalog import generic_tables, tables
+from opencdp.privacy.catalog import generic, tables
 from opencdp.privacy.erasure import prepare, quarantine_condition, stable_key_of
 from opencdp.privacy.subject import Subject
 from opencdp.profiles.view import profile_view
@@ -70,7 +70,8 @@ def access_document(
     document["quarantine"] = rows(
         con, f"SELECT * FROM quarantine WHERE {condition} ORDER BY quarantine_id", params
     )
-    by_profile = "WHERE profile_id IN (SELECT profile_id FROM _er_profiles)"
+    theirs = "profile_id IN (SELECT profile_id FROM _er_profiles)"
+    by_profile = f"WHERE {theirs}"
     document["consents"] = rows(con, f"SELECT * FROM profile_consents {by_profile}"
                                      " ORDER BY purpose")  # fmt: skip
     if "consent_ledger" in present:
@@ -84,19 +85,19 @@ def access_document(
     document["segments"] = rows(
         con, "SELECT s.name AS segment, m.segment_id, m.profile_id, m.entered_at"
         " FROM segment_members m JOIN segments s USING (segment_id)"
-        f" WHERE m.profile_key IN ({_keys(subject)}) AND m.{by_profile.removeprefix('WHERE ')}"
+        f" WHERE m.profile_key IN ({_keys(subject)}) AND m.{theirs}"
         " ORDER BY s.name",
     )  # fmt: skip
     document["segment_history"] = rows(
         con, "SELECT s.name AS segment, h.* FROM segment_history h LEFT JOIN segments s"
-        f" USING (segment_id) {by_profile.replace('profile_id', 'h.profile_id', 1)}"
+        f" USING (segment_id) WHERE h.{theirs}"
         " ORDER BY h.changed_at",
     )  # fmt: skip
     document["destinations"] = _destinations(con, subject)
     document["suppressed_profiles"] = rows(con, f"SELECT * FROM suppressed_profiles {by_profile}")
     document["identity"] = _identity(con)
     document["privacy_requests"] = requests.with_subject_hashes(con, request_hashes)
-    others = {t: rows(con, f"SELECT * FROM {t} {by_profile}") for t in generic_tables(con)}
+    others = {t: rows(con, f"SELECT * FROM {t} {by_profile}") for t in generic(present)}
     document["other_tables"] = {t: found for t, found in others.items() if found}
     held = section_sizes(document)
     if not any(n for key, n in held.items() if key not in ("privacy_requests", "subject")):

@@ -25,8 +25,10 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import duckdb
@@ -151,7 +153,7 @@ class Privacy:
         ws.write(lambda con: requests.complete(con, request_id, receipt, _now()))
         return document
 
-    def _export_path(self, request_id: str) -> Any:
+    def _export_path(self, request_id: str) -> Path:
         return self.ws.settings.data_dir.joinpath(*files.EXPORTS, f"{request_id}.json")
 
     def _subject_hash(self, subject: Subject, text: str | None) -> str | None:
@@ -170,7 +172,9 @@ class Privacy:
         subject = Subject.from_json(target["subject"])
         receipt: dict[str, Any] = dict(request["receipt"] or {})
         if request["step"] == "database":
+            started = time.perf_counter()
             receipt.update(self._erase_files(subject, target.get("exports", [])))
+            receipt.setdefault("timing", {})["files"] = round(time.perf_counter() - started, 3)
             ws.write(lambda con: requests.record_step(con, request_id, "files", receipt=receipt))
             request["step"] = "files"
         if request["step"] == "files":
@@ -184,6 +188,7 @@ class Privacy:
     def _erase_database(self, request: dict[str, Any]) -> dict[str, Any]:
         """Step 1 (under the refresher's lock): everything in the database, then the graph."""
         ws, request_id = self.ws, request["request_id"]
+        started = time.perf_counter()
         ws.profiles.catch_up()  # what was committed before is resolved: links are complete
         journal_hashes: list[str] = (request["target"] or {}).get("journal_hashes", [])
         found: list[str] = []
@@ -226,11 +231,14 @@ class Privacy:
         except Exception:
             ws.read(ws.suppression.load)  # nothing was committed: back to the stored set
             raise
+        written = time.perf_counter()
         subject = Subject.from_json(done["target"]["subject"])
         note_profiles(subject.profile_ids[: subject.live])
         note_details(profiles_erased=subject.live)
         removed = ws.identity.forget(subject.profile_ids, subject.identifiers)
         done["receipt"]["live_graph"] = {"profiles": removed[0], "identifiers": removed[1]}
+        done["receipt"]["timing"] = {"database": round(written - started, 3),
+                                     "live_graph": round(time.perf_counter() - written, 3)}
         return done
 
     def _erase_files(self, subject: Subject, exports: list[str]) -> dict[str, Any]:
