@@ -39,7 +39,14 @@ from opencdp.privacy import files, requests
 from opencdp.privacy.erasure import erase_rows, held_by_destinations
 from opencdp.privacy.export import access_document, section_sizes
 from opencdp.privacy.journal import JournalEntry, append
-from opencdp.privacy.subject import Subject, find_subject, subject_of_profile, subjects_by_hashes
+from opencdp.privacy.subject import (
+    HashIndex,
+    Subject,
+    find_subject,
+    hash_index,
+    subject_of_profile,
+    subjects_by_hashes,
+)
 from opencdp.privacy.suppression import store_hashes
 
 if TYPE_CHECKING:
@@ -61,6 +68,7 @@ class Privacy:
         # Run after an erasure's database step with the person erased (e.g. to destroy their
         # field-encryption keys); each returns counts for the receipt (no personal data).
         self.after_erasure: list[tuple[str, Hook]] = []
+        self._hash_index: HashIndex | None = None  # while `reapply` runs several erasures
 
     # requests ----------------------------------------------------------------------------
     def access(self, identifier: str) -> dict[str, Any]:
@@ -194,7 +202,8 @@ class Privacy:
         found: list[str] = []
         loose: list[tuple[str, str]] = []
         if journal_hashes:  # hashing every identifier is slow: outside the writer
-            people = ws.read(lambda con: subjects_by_hashes(con, ws.suppression, journal_hashes))
+            people = ws.read(lambda con: subjects_by_hashes(
+                con, ws.suppression, journal_hashes, self._hash_index))  # fmt: skip
             found = [s.profile_ids[0] for s in people if s.live]
             loose = [i for s in people if not s.live for i in s.identifiers]
 
@@ -262,24 +271,31 @@ class Privacy:
 def reapply(workspace: Workspace, entries: list[JournalEntry]) -> list[dict[str, Any]]:
     """Erase again from journal entries (after a restore); one receipt per entry."""
     privacy: Privacy = workspace.privacy
-    receipts = []
-    for entry in entries:
-
-        def create(con: duckdb.DuckDBPyConnection, entry: JournalEntry = entry) -> bool:
-            exists = con.execute("SELECT 1 FROM privacy_requests WHERE request_id = ?",
-                                 [entry.request_id]).fetchall()  # fmt: skip
-            if exists:  # erased after the backup, yet known to it: run it again anyway
-                con.execute("DELETE FROM privacy_requests WHERE request_id = ?",
-                            [entry.request_id])  # fmt: skip
-            requests.create(con, "erasure", None, entry.erased_at, origin="journal",
-                            request_id=entry.request_id,
-                            target={"journal_hashes": list(entry.hashes)})  # fmt: skip
-            return bool(exists)
-
-        workspace.write(create)
-        privacy.run(entry.request_id)
-        receipts.append(privacy.get(entry.request_id))
+    receipts: list[dict[str, Any]] = []
+    if not entries:
+        return receipts
+    workspace.profiles.catch_up()  # the restored log resolved before its identifiers are hashed
+    wanted = {h for entry in entries for h in entry.hashes}
+    privacy._hash_index = workspace.read(
+        lambda con: hash_index(con, workspace.suppression, wanted))
+    try:
+        receipts = [_reapply_one(workspace, privacy, entry) for entry in entries]
+    finally:
+        privacy._hash_index = None
     return receipts
+
+
+def _reapply_one(workspace: Workspace, privacy: Privacy, entry: JournalEntry) -> dict[str, Any]:
+    def create(con: duckdb.DuckDBPyConnection) -> None:
+        # A request the restored database knows (it ran when the backup was taken) runs again.
+        con.execute("DELETE FROM privacy_requests WHERE request_id = ?", [entry.request_id])
+        requests.create(con, "erasure", None, entry.erased_at, origin="journal",
+                        request_id=entry.request_id,
+                        target={"journal_hashes": list(entry.hashes)})  # fmt: skip
+
+    workspace.write(create)
+    privacy.run(entry.request_id)
+    return privacy.get(entry.request_id)
 
 
 def _union(subjects: list[Subject]) -> Subject:

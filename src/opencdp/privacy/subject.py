@@ -167,33 +167,53 @@ def subject_of_profile(con: duckdb.DuckDBPyConnection, profile_id: str) -> Subje
         " (SELECT unnest($ids::VARCHAR[])) AND profile_id <> $own",
         {"ids": sorted(named), "own": profile_id}).fetchall()}  # fmt: skip
     rest = sorted((set(lineage) | named) - others - {profile_id})
-    return Subject([profile_id, *rest], identifiers, live=1)
+    return Subject([profile_id, *rest], identifiers, live=1 if links else 0)
 
 
-def subjects_by_hashes(
+HashIndex = dict[str, list[tuple[str, str, str | None]]]
+
+
+def hash_index(
     con: duckdb.DuckDBPyConnection, suppression: Suppression, hashes: Iterable[str]
-) -> list[Subject]:
-    """The people holding an identifier whose keyed hash is in `hashes`.
-
-    Every stored identifier is hashed once (a few seconds for millions): the journal keeps
-    nothing else to find them by.
-    """
+) -> HashIndex:
+    """hash → the stored identifiers `(type, value, profile id or None)` with that hash, for
+    the hashes wanted. Every stored identifier is hashed once (seconds for millions): the
+    journal keeps nothing else to find people by, so a restore replaying several erasures
+    builds this once for all of them."""
     wanted = set(hashes)
+    found: HashIndex = {}
     if not wanted:
-        return []
+        return found
     rows = con.execute(
         "SELECT identifier_type, identifier_value, profile_id FROM identity_links"
         " UNION SELECT identifier_type, identifier_value, NULL FROM identity_violations"
     ).fetchall()
+    digest = suppression.hash
+    for kind, value, profile_id in rows:
+        key = digest(f"{kind}:{value}")
+        if key in wanted:
+            found.setdefault(key, []).append((kind, value, profile_id))
+    return found
+
+
+def subjects_by_hashes(
+    con: duckdb.DuckDBPyConnection, suppression: Suppression, hashes: Iterable[str],
+    index: HashIndex | None = None,
+) -> list[Subject]:  # fmt: skip
+    """The people holding an identifier whose keyed hash is in `hashes` (looked up in
+    `index` when given, else by hashing every stored identifier)."""
+    hashes = set(hashes)
+    if index is None:
+        index = hash_index(con, suppression, hashes)
     profiles: set[str] = set()
     loose: set[tuple[str, str]] = set()
-    for kind, value, profile_id in rows:
-        if suppression.hash(f"{kind}:{value}") in wanted:
+    for key in hashes:
+        for kind, value, profile_id in index.get(key, []):
             if profile_id is not None:
                 profiles.add(profile_id)
             else:
                 loose.add((kind, value))
-    found = [subject_of_profile(con, p) for p in sorted(profiles)]
+    found = [s for s in (subject_of_profile(con, p) for p in sorted(profiles)) if s.live]
     held = {i for s in found for i in s.identifiers}
     found += [Subject([], [i]) for i in sorted(loose - held)]
     return found
