@@ -2,7 +2,9 @@
 
 Training reads through a cursor and fits with no database handle held, so collection goes
 on meanwhile; scores and the registry entry are written through the single writer at the
-end. `as_of` trains as if it were that moment (backtests, reproducible runs).
+end. `as_of` trains as if it were that moment (backtests, reproducible runs). The numerical
+modules (scipy, scikit-learn) are imported inside the methods that need them: every CLI
+command imports `Admin`, and they would add a second to each one.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from opencdp.predict import registry, service, trends
+from opencdp.predict import registry
 from opencdp.profiles.lookup import find_profile_id
 from opencdp.workspace import Workspace
 
@@ -30,6 +32,7 @@ class PredictionAdmin:
                          refresh_hours: float | None = None,
                          as_of: str | None = None) -> dict[str, Any]:  # fmt: skip
         """Define (or redefine) a prediction and train it now; the registry entry."""
+        from opencdp.predict import service
         now = _moment(as_of)
         service.check_options(kind, {k: v for k, v in (options or {}).items() if v is not None})
         if not self.ws.stitching:  # the server's stitcher keeps profiles current itself
@@ -38,6 +41,7 @@ class PredictionAdmin:
                              refresh_hours)  # fmt: skip
 
     def refresh_predictions(self, as_of: str | None = None) -> list[dict[str, Any]]:
+        from opencdp.predict import service
         return service.refresh_due(self.ws.read, self.ws.write, _moment(as_of))
 
     def list_predictions(self) -> list[dict[str, Any]]:
@@ -74,12 +78,14 @@ class PredictionAdmin:
 
     def prediction_scores(self, name: str, limit: int = 100,
                           offset: int = 0) -> list[dict[str, Any]]:  # fmt: skip
+        from opencdp.predict import service
         return self.ws.read(lambda con: service.top_scores(con, name, limit, offset))
 
     def profile_recommendations(self, identifier: str, name: str = "next_product",
                                 limit: int = 10) -> dict[str, Any]:  # fmt: skip
         def read(con: Any) -> dict[str, Any]:
             from opencdp.admin import NotFound
+            from opencdp.predict import service
 
             profile_id = find_profile_id(con, identifier) or (identifier if con.execute(
                 "SELECT 1 FROM profiles WHERE profile_id = ?", [identifier]).fetchone() else None)
@@ -92,12 +98,14 @@ class PredictionAdmin:
 
     def prediction_trends(self, by: str = "product", days: int = 30, limit: int = 10,
                           as_of: str | None = None) -> dict[str, Any]:  # fmt: skip
+        from opencdp.predict import trends
         now = _moment(as_of)
         return self.ws.read(lambda con: trends.trends(con, now, by=by, days=days, limit=limit))
 
     def prediction_list(self, which: str, limit: int = 100, days: int = 30,
                         as_of: str | None = None) -> dict[str, Any]:  # fmt: skip
         """'high_value' or 'declining' customers, for retention campaigns."""
+        from opencdp.predict import trends
         now = _moment(as_of)
         if which == "high_value":
             return self.ws.read(lambda con: trends.high_value(con, now, limit=limit))
