@@ -109,7 +109,13 @@ def test_logins_and_a_users_reads_name_the_user(client, headers, populated, ws):
     assert r.status_code == 401
     failed = recorded(ws, limit=1)[0]
     assert failed["action"] == "auth.login" and failed["outcome"] == "denied"
-    assert failed["actor"] == "unverified:alice"
+    # what was typed as a name may be a password: kept only as a keyed hash
+    assert failed["actor"] == "unverified:unknown user " + ws.audit.keys.name_hash("alice")
+    assert failed["target"] == "unknown user " + ws.audit.keys.name_hash("alice")
+    stored = ws.read(lambda con: con.execute(
+        "SELECT actor_name, target FROM audit_log WHERE action = 'auth.login'"
+        " AND outcome = 'denied'").fetchall())  # fmt: skip
+    assert stored and not any("alice" in str(value) for row in stored for value in row)
     r = client.post("/v1/auth/login", json={"name": "alice", "password": "correct horse 1"})
     assert r.status_code == 200, r.text
     session = r.json()
@@ -151,3 +157,15 @@ def test_privacy_requests_are_audited_and_found_by_the_person_after_erasure(
                                headers=headers).json()  # fmt: skip
     assert {e["action"] for e in by_identifier} >= {"privacy.request.erasure",
                                                      "privacy.request.access"}  # fmt: skip
+
+
+def test_reasons_are_stored_sealed_bounded_and_shown_in_reports(client, headers, populated, ws):
+    reason = "DSR for jane.doe@example.com, call +66 81 234 5678 " + "x" * 400
+    r = client.get("/v1/profiles/u1", headers={**headers, "X-Opencdp-Reason": reason})
+    assert r.status_code == 200, r.text
+    entry = recorded(ws, limit=1)[0]
+    assert entry["reason"] == reason[:200]  # shown in full up to the limit
+    stored = ws.read(lambda con: con.execute(
+        "SELECT reason FROM audit_log WHERE seq = ?", [entry["seq"]]).fetchone())  # fmt: skip
+    assert stored is not None and stored[0].startswith("sealed:")
+    assert "jane" not in stored[0] and "5678" not in stored[0]

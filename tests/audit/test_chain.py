@@ -12,9 +12,10 @@ from hypothesis import strategies as st
 
 from opencdp.admin import Admin
 from opencdp.audit.chain import COLUMNS, GENESIS, HASHED, AuditKeys, entry_hash
-from opencdp.audit.log import AuditLog, head_file
+from opencdp.audit.log import AuditLog, head_file, read_head, read_head_file
 from opencdp.audit.model import Actor, Entry
 from opencdp.audit.verify import verify_chain
+from opencdp.backup import pending
 from opencdp.db.migrations import migrate
 from opencdp.workspace import Workspace
 
@@ -103,20 +104,52 @@ def test_a_truncation_stays_visible_after_new_entries_are_written(logged, settin
     assert "recorded as audit.gap" in caplog.text
 
 
-def test_a_restore_is_chained_as_such_and_only_warned_about(logged, settings):
-    from opencdp.backup import pending
+def _head(ws: Workspace) -> tuple[int, str]:
+    return ws.read(read_head)
 
+
+def test_a_restore_is_chained_as_such_and_only_warned_about(logged, settings):
     _sql(logged, "DELETE FROM audit_log WHERE seq >= 4")  # as if restored from an older copy
+    restored = _head(logged)
     logged.close()
-    pending.mark(settings, datetime.now(UTC), settings.data_dir)
+    pending.mark(settings, datetime.now(UTC), settings.data_dir, taken_at="2024-05-01T09:00:00",
+                 audit_head=restored)  # fmt: skip
     try:
         with pending.restoring(), Workspace(settings) as again:
             result = _check(again)
+            entry = Admin(again).audit_log(action="backup.restore")[0]
     finally:
         pending.clear(settings)
     assert result["ok"] and result["entries"] == 4
     assert result["warnings"] == ["entry 4: the database was restored from a backup; the "
                                   "replaced log reached entry 6"]  # fmt: skip
+    assert entry["details"]["backup_taken_at"] == "2024-05-01T09:00:00"
+
+
+@pytest.mark.parametrize("forge", ["hand-made", "altered", "another-restore"])
+def test_a_forged_restore_marker_does_not_turn_a_gap_into_a_restore(logged, settings, forge):
+    _sql(logged, "DELETE FROM audit_log WHERE seq >= 4")  # truncated, then a marker forged
+    truncated = _head(logged)
+    logged.close()
+    path = pending.marker(settings)
+    if forge == "hand-made":  # the format before markers were authenticated
+        path.write_text(json.dumps({"since": datetime.now(UTC).isoformat(),
+                                    "staging": str(settings.data_dir)}))  # fmt: skip
+    else:
+        other = (2, "f" * 64) if forge == "another-restore" else truncated
+        pending.mark(settings, datetime.now(UTC), settings.data_dir, taken_at="2024-05-01",
+                     audit_head=other)  # fmt: skip
+        if forge == "altered":
+            body = json.loads(path.read_text())
+            path.write_text(json.dumps({**body, "taken_at": "2024-06-01"}))
+    try:
+        with pending.restoring(), Workspace(settings) as again:
+            result = _check(again)
+            gap = Admin(again).audit_log(action="audit.gap")
+    finally:
+        pending.clear(settings)
+    assert not result["ok"] and "entries 4 to 6 are missing" in result["first_broken"]["problem"]
+    assert gap and "restore marker" in gap[0]["details"]["restore_marker"]
 
 
 def test_a_forged_head_file_is_found(logged, settings):
@@ -127,7 +160,30 @@ def test_a_forged_head_file_is_found(logged, settings):
     assert not result["ok"] and "altered" in result["first_broken"]["problem"]
     path.unlink()
     result = _check(logged)
-    assert result["ok"] and "no head file" in result["warnings"][0]
+    assert not result["ok"] and "head file is missing" in result["first_broken"]["problem"]
+
+
+def test_a_new_log_writes_its_head_file_on_opening(settings):
+    with Workspace(settings) as ws:
+        assert read_head_file(head_file(settings), ws.audit.keys) == (0, GENESIS)
+        assert _check(ws)["ok"]
+
+
+def test_deleting_the_head_file_with_the_newest_entries_is_recorded_as_a_gap(logged, settings):
+    _sql(logged, "DELETE FROM audit_log WHERE seq >= 5")
+    logged.close()
+    head_file(settings).unlink()
+    with Workspace(settings) as again:  # the next opening records the missing head file
+        again.audit.record(_entries(1)[0])
+        result = _check(again)
+        gap = Admin(again).audit_log(action="audit.gap")
+    assert not result["ok"] and result["first_broken"]["seq"] == 5
+    assert "head file audit.head is missing (4 entries logged)" in result["first_broken"][
+        "problem"]  # fmt: skip
+    assert gap[0]["details"]["head_seq"] == 4
+    with Workspace(settings) as later:  # the gap stays in the chain; nothing new is found
+        assert Admin(later).audit_log(action="audit.gap") == gap
+        assert not _check(later)["ok"]
 
 
 def test_rewriting_the_whole_chain_needs_the_key(logged, settings):

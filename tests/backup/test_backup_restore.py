@@ -24,7 +24,7 @@ from opencdp.backup import (
     restore_backup,
     verify_backup,
 )
-from opencdp.backup.container import Sealer
+from opencdp.backup.container import Sealer, unseal
 from opencdp.backup.restore import JOURNAL_MARGIN
 from opencdp.backup.service import backup_key
 from opencdp.backup.snapshot import table_sums, take_snapshot
@@ -117,6 +117,13 @@ def test_backup_bytes_hold_no_personal_data_nor_the_master_key(store, settings, 
     import base64
 
     assert base64.b64encode(master) not in blob
+    # the parts are the database export only: no key file, no keystore, no other file
+    parts = [p["name"] for p in unseal(Path(made["path"]), backup_key(settings), None)["parts"]]
+    tables = store.ws.read(lambda c: c.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database()"
+    ).fetchall()[0][0])  # fmt: skip
+    assert {"schema.sql", "load.sql"} <= set(parts) and len(parts) == tables + 2
+    assert all(p in ("schema.sql", "load.sql") or p.endswith(".parquet") for p in parts)
     header = blob[: blob.index(b"}}") + 2]
     assert set(json.loads(header.split(b"\n", 1)[1][4:])["summary"]) == {
         "created_at", "taken_at", "opencdp_version", "duckdb_version", "schema_version",

@@ -130,6 +130,9 @@ def test_restore_is_refused_while_the_server_runs(server: ServerProcess, tmp_pat
     for name in ("nope.cdpbackup", "..%2Fopencdp.duckdb", made["name"] + ".partial"):
         assert httpx.get(f"{server.url}/v1/backups/{name}", headers=headers).status_code == 404
     assert httpx.post(f"{server.url}/v1/backups").status_code == 401
+    # the default key file lies in the data directory: the server said so when it started
+    started = (server.data_dir.parent / "server.log").read_text(encoding="utf-8")
+    assert "master key file" in started and "inside the data directory" in started
 
 
 @pytest.fixture

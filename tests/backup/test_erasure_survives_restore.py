@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 
 from opencdp.admin import Admin
+from opencdp.audit.model import Actor, Entry
+from opencdp.audit.verify import verify_chain
 from opencdp.backup import restore_backup
 from opencdp.workspace import Workspace
 from tests.backup.conftest import sibling
@@ -101,6 +103,7 @@ def test_a_restore_killed_before_its_replay_is_finished_by_the_next_open(store, 
     email, values = a_person(ws)
     made = store.create_backup()
     assert ws.privacy.erase(f"email:{email}")["status"] == "completed"
+    ws.audit.record(Entry("profile.read", Actor("user", "ann"), "api"))  # the log goes on
     ws.close()
     command = [sys.executable, "-c", KILLED_RESTORE, str(settings.data_dir), made["path"]]
     killed = subprocess.run(command, check=False, capture_output=True, timeout=120)
@@ -109,5 +112,11 @@ def test_a_restore_killed_before_its_replay_is_finished_by_the_next_open(store, 
     assert [p.name for p in settings.data_dir.iterdir() if p.name.startswith(".restore-")]
     with Workspace(settings) as opened:  # as the server or any command would open it next
         assert mentions(opened, values) == {}
+        # the shorter log is chained as the restore it is (the marker is authentic)
+        opened.audit.flush()
+        check = opened.read(lambda c: verify_chain(c, opened.audit.keys, opened.audit.head_path))
+        restored = Admin(opened).audit_log(action="backup.restore")
+    assert check.ok and "restored from a backup" in check.warnings[0]
+    assert restored[0]["details"]["backup_taken_at"] == made["taken_at"]
     assert not (settings.data_dir / "restore-pending.json").exists()
     assert not [p for p in settings.data_dir.iterdir() if p.name.startswith(".restore-")]

@@ -35,6 +35,8 @@ COLUMNS = (
     "entry_hash",
 )  # fmt: skip
 HASHED = COLUMNS[:-1]
+SEALED_TEXT = "sealed:"  # prefix of a sealed free-text field
+_TEXT_AAD = (VERSION + "/text").encode()
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,27 @@ class AuditKeys:
     def identifier_hash(self, identifier: str) -> str:
         """An identifier or search text someone looked up, as a keyed hash."""
         return _mac(self.lookup, b"identifier\x00" + identifier.strip().encode())[:32]
+
+    def name_hash(self, name: str) -> str:
+        """A name someone tried to log in as, as a keyed hash: people type passwords into
+        the name field, so an unverified name is never kept as typed."""
+        return _mac(self.lookup, b"login-name\x00" + name.strip().encode())[:32]
+
+    def seal_text(self, text: str | None) -> str | None:
+        """Free text (a reason) encrypted with AES-GCM: readable in reports, not in the
+        database file or a backup (operators write "DSR for jane@x.com")."""
+        if not text:
+            return text
+        nonce = os.urandom(12)
+        sealed = _cipher(self.seal).encrypt(nonce, text.encode(), _TEXT_AAD)
+        return SEALED_TEXT + base64.b64encode(nonce + sealed).decode()
+
+    def open_text(self, stored: str | None) -> str | None:
+        """The text `seal_text` sealed; text stored before sealing is returned as it is."""
+        if not stored or not stored.startswith(SEALED_TEXT):
+            return stored
+        raw = base64.b64decode(stored.removeprefix(SEALED_TEXT))
+        return _cipher(self.seal).decrypt(raw[:12], raw[12:], _TEXT_AAD).decode()
 
     def seal_ids(self, ids: Sequence[str]) -> str | None:
         if not ids:

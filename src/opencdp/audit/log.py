@@ -15,6 +15,7 @@ After each commit the head of the chain (last seq and hash, with a MAC) is writt
 
 from __future__ import annotations
 
+import hmac
 import json
 import logging
 import os
@@ -22,6 +23,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +32,7 @@ import pyarrow as pa
 
 from opencdp.audit.alerts import Alert, Reader, Thresholds, UnusualAccess
 from opencdp.audit.chain import GENESIS, AuditKeys, entry_hash
-from opencdp.audit.model import AUDITOR, Entry
+from opencdp.audit.model import AUDITOR, REASON_LIMIT, UNKNOWN_USER, UNVERIFIED, Entry, clean
 from opencdp.config import Settings
 from opencdp.db.writer import Writer, WriterSaturated, WriterStopped
 from opencdp.profiles.lookup import find_profile_id
@@ -82,20 +84,36 @@ class AuditLog:
 
     def _opening_check(self, settings: Settings, read: Reader[Any]) -> list[Entry]:
         """Compare the head file with the table before anything is appended: newest
-        entries deleted (or the file altered) would otherwise be covered by the next commit,
-        which rewrites the head. The finding goes into the chain itself, as `audit.gap`, or
-        as `backup.restore` when a restore is replacing the database."""
+        entries deleted (or the file altered or deleted) would otherwise be covered by the
+        next commit, which rewrites the head. The finding goes into the chain itself, as
+        `audit.gap`, or as `backup.restore` when a restore is replacing the database (its
+        marker authentic under the audit key and naming the log found here)."""
+        from opencdp.backup.pending import Marker, read_marker  # the backup package imports us
+
         recorded = read_head_file(self.head_path, self.keys)
-        if recorded is None:
-            return []
+        marker = read_marker(settings, self.keys)
+        marker_seq = marker.audit_head[0] if isinstance(marker, Marker) else 0
 
-        def state(con: duckdb.DuckDBPyConnection) -> tuple[int, str | None]:
+        def state(con: duckdb.DuckDBPyConnection) -> tuple[tuple[int, str], str | None, str | None]:
+            def at(seq: int) -> str | None:
+                row = con.execute("SELECT entry_hash FROM audit_log WHERE seq = ?",
+                                  [seq]).fetchone()  # fmt: skip
+                return GENESIS if seq == 0 else None if row is None else str(row[0])
+
             seq = recorded[0] if isinstance(recorded, tuple) else 0
-            row = con.execute("SELECT entry_hash FROM audit_log WHERE seq = ?", [seq]).fetchone()
-            return _read_head(con)[0], None if row is None else str(row[0])
+            return read_head(con), at(seq), at(marker_seq)
 
-        seq, at_recorded = read(state)
-        if isinstance(recorded, str):
+        head, at_recorded, at_marker = read(state)
+        seq = head[0]
+        restored = isinstance(marker, Marker) and at_marker == marker.audit_head[1]
+        if recorded is None and (seq == 0 or restored):
+            # A new log, or one restored into a new data directory (nothing replaced): from
+            # now on a missing head file is evidence.
+            self._start_head(head)
+            return []
+        if recorded is None:
+            problem = f"the head file {self.head_path.name} is missing ({seq} entries logged)"
+        elif isinstance(recorded, str):
             problem = recorded
         elif recorded[0] > seq:
             problem = f"entries {seq + 1} to {recorded[0]} are missing"
@@ -106,14 +124,27 @@ class AuditLog:
         details: dict[str, Any] = {"problem": problem, "head_seq": seq}
         if isinstance(recorded, tuple):
             details["previous_head"] = {"seq": recorded[0], "hash": recorded[1]}
-        if restore_pending(settings):
-            return [Entry("backup.restore", AUDITOR, "system", details=details)]
+        if isinstance(marker, Marker):
+            if restored:
+                details["backup_taken_at"] = marker.taken_at
+                return [Entry("backup.restore", AUDITOR, "system", details=details)]
+            details["restore_marker"] = "the restore marker names another log than this one"
+        elif marker is not None:
+            details["restore_marker"] = marker  # what is wrong with it
         log.error(f"audit log: {problem} since it was last written (recorded as audit.gap)")
         return [Entry("audit.gap", AUDITOR, "system", details=details)]
+
+    def _start_head(self, head: tuple[int, str]) -> None:
+        try:
+            self._write_head(*head)
+        except OSError as exc:
+            log.error("writing the audit head file failed", extra={"error": str(exc)})
 
     # recording -------------------------------------------------------------------
     def record(self, entry: Entry) -> None:
         """Keep `entry`; it is appended within `FLUSH_SECONDS` (or at `flush`/`close`)."""
+        if entry.actor.kind == UNVERIFIED:
+            self._hide_typed_name(entry)
         alert = self.unusual.observe(entry)
         with self._lock:
             self._entries.append(entry)
@@ -129,6 +160,14 @@ class AuditLog:
             self._arm()
         if alert is not None:
             log.warning(alert.describe())
+
+    def _hide_typed_name(self, entry: Entry) -> None:
+        """A failed login names whatever was typed, which may be a password: keep it only
+        as a keyed hash, so attempts on one name still group together."""
+        typed = entry.actor.name
+        entry.actor = replace(entry.actor, name=unverified_name(self.keys, typed))
+        if entry.target is not None and entry.target.strip() == typed.strip():
+            entry.target = entry.actor.name
 
     def flush(self) -> None:
         """Wait until every entry recorded before this call is committed (entries other
@@ -247,7 +286,7 @@ class AuditLog:
             alerts = list(self._alerts)
         if not entries and not alerts:
             return None
-        head = self._head if self._head is not None else _read_head(con)
+        head = self._head if self._head is not None else read_head(con)
         rows = self._chain(entries, head)
         audit_rows = pa.Table.from_pylist(rows, schema=_SCHEMA)  # noqa: F841 (read by name)
         con.execute("INSERT INTO audit_log BY NAME SELECT * FROM audit_rows")
@@ -290,7 +329,9 @@ class AuditLog:
             "profile_keys": [self.keys.profile_key(p) for p in entry.profile_ids],
             "profiles_sealed": self.keys.seal_ids(entry.profile_ids),
             "route": entry.route, "client_ip": entry.client_ip,
-            "user_agent": entry.user_agent, "reason": entry.reason, "status": entry.status,
+            "user_agent": entry.user_agent,
+            "reason": self.keys.seal_text(clean(entry.reason, REASON_LIMIT)),
+            "status": entry.status,
             "outcome": entry.outcome,
             "details": json.dumps(entry.details, sort_keys=True, ensure_ascii=False,
                                   separators=(",", ":"), default=str),
@@ -318,7 +359,8 @@ class _Flush:
         return [None] * len(payloads), self._audit._apply(con)
 
 
-def _read_head(con: duckdb.DuckDBPyConnection) -> tuple[int, str]:
+def read_head(con: duckdb.DuckDBPyConnection) -> tuple[int, str]:
+    """The last seq and hash in the table (0 and the genesis hash when it is empty)."""
     row = con.execute("SELECT seq, entry_hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
     return (int(row[0]), str(row[1])) if row else (0, GENESIS)
 
@@ -332,13 +374,11 @@ def read_head_file(path: Path, keys: AuditKeys) -> tuple[int, str] | str | None:
         return None
     except (ValueError, KeyError, TypeError):
         return f"the head file {path.name} is unreadable"
-    if mac != entry_hash(keys.chain, ["head", seq, digest]):
+    if not hmac.compare_digest(mac, entry_hash(keys.chain, ["head", seq, digest])):
         return f"the head file {path.name} was altered (its MAC does not match)"
     return seq, digest
 
 
-def restore_pending(settings: Settings) -> bool:
-    """Whether a restore is replacing the database (its marker file is present)."""
-    from opencdp.backup.pending import marker  # the backup package imports the workspace
-
-    return marker(settings).exists()
+def unverified_name(keys: AuditKeys, typed: str) -> str:
+    """The stored name of someone who failed to log in as `typed`."""
+    return UNKNOWN_USER + keys.name_hash(typed)

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-TEXT_LIMIT = 500  # longest reason, user agent or target kept (a log line, not a payload)
+TEXT_LIMIT = 500  # longest user agent or target kept (a log line, not a payload)
+REASON_LIMIT = 200  # longest reason kept: a ticket number and a few words, not a case file
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,8 @@ ADMIN_TOKEN = Actor("admin_token", "admin", "admin")  # as the security stage na
 SCHEDULER = Actor("system", "scheduler", "system")
 AUDITOR = Actor("system", "audit", "system")
 ANONYMOUS = Actor("anonymous", "anonymous")
+UNVERIFIED = "unverified"  # the actor kind of a failed login, named by what was typed
+UNKNOWN_USER = "unknown user "  # the stored name of such an actor, before its keyed hash
 
 
 def cli_actor() -> Actor:

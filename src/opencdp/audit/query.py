@@ -4,6 +4,8 @@
 the person's identifiers) is taken to the profile it lives in now, and entries about any
 profile merged into that one count, so an id that was absorbed by a merge still finds its
 history. Entries name profiles by keyed hashes, so the search hashes the lineage's ids.
+Reasons are stored sealed and opened here; a user's report includes failed logins as that
+name, which are stored as keyed hashes.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 import duckdb
 
 from opencdp.audit.chain import AuditKeys
+from opencdp.audit.log import unverified_name
 from opencdp.profiles.lookup import find_profile_id
 
 _COLUMNS = ("seq, occurred_at, channel, actor_kind, actor_name, actor_role, token_id, action,"
@@ -174,8 +177,9 @@ def _where(
     clauses: list[str] = ["true"]
     params: dict[str, Any] = {}
     if filters.user:
-        clauses.append("(actor_name = $user OR actor_kind || ':' || actor_name = $user)")
+        clauses.append("(actor_name IN ($user, $typed) OR actor_kind || ':' || actor_name = $user)")
         params["user"] = filters.user
+        params["typed"] = unverified_name(keys, filters.user)  # failed logins as that name
     if filters.profile:
         _, ids = lineage(con, filters.profile)
         clauses.append("(list_has_any(profile_keys, $pkeys) OR contains(details, $ihash))")
@@ -197,8 +201,8 @@ def _entry(row: tuple[Any, ...], keys: AuditKeys) -> dict[str, Any]:
             "actor": f"{actor_kind}:{actor_name}", "role": role, "token_id": token_id,
             "action": action, "target_kind": target_kind, "target": target,
             "profiles": keys.open_ids(sealed), "route": route, "client_ip": ip,
-            "user_agent": agent, "reason": reason, "status": status, "outcome": outcome,
-            "details": json.loads(details)}  # fmt: skip
+            "user_agent": agent, "reason": keys.open_text(reason), "status": status,
+            "outcome": outcome, "details": json.loads(details)}  # fmt: skip
 
 
 def _iso(value: datetime) -> str:

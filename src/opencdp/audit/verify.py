@@ -5,11 +5,13 @@ the previous one (an entry deleted, or one inserted with a number already taken)
 does not name the previous entry's hash (removed, inserted or reordered entries), or when
 its own hash does not match its fields (modified, or forged without the key). The head file
 written after each commit catches the one change the chain cannot show alone: the newest
-entries deleted.
+entries deleted. A log with entries and no head file is broken too: the log writes the file
+when it first opens, so only a deletion removes it.
 """
 
 from __future__ import annotations
 
+import hmac
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +21,7 @@ import duckdb
 
 from opencdp.audit.chain import GENESIS, HASHED, AuditKeys, entry_hash
 from opencdp.audit.log import read_head_file
+from opencdp.audit.model import AUDITOR
 
 _BATCH = 10_000
 
@@ -81,17 +84,20 @@ def _check(row: tuple[Any, ...], expected: int, prev: str, keys: AuditKeys) -> s
     if row[-2] != prev:
         return (f"entry {seq} does not follow entry {seq - 1} (an entry was removed, inserted "
                 "or moved)")  # fmt: skip
-    if entry_hash(keys.chain, row[:-1]) != row[-1]:
+    if not hmac.compare_digest(entry_hash(keys.chain, row[:-1]), str(row[-1])):
         return f"entry {seq} was modified (its hash does not match its fields)"
     return None
 
 
 _ACTION, _DETAILS = HASHED.index("action"), HASHED.index("details")
+_KIND, _NAME = HASHED.index("actor_kind"), HASHED.index("actor_name")
 
 
 def _note_findings(result: Verification, row: tuple[Any, ...]) -> None:
     """Entries the log wrote about itself on opening: a gap is a break, a restore a warning."""
-    if row[_ACTION] not in ("audit.gap", "backup.restore"):
+    if row[_ACTION] not in ("audit.gap", "backup.restore") or (
+        f"{row[_KIND]}:{row[_NAME]}" != AUDITOR.label
+    ):
         return
     details = json.loads(row[_DETAILS])
     if row[_ACTION] == "audit.gap":
@@ -99,10 +105,11 @@ def _note_findings(result: Verification, row: tuple[Any, ...]) -> None:
                          "log was next opened: the newest entries were deleted or the head file "
                          "altered)", "action": row[_ACTION], "actor": "system:audit"}  # fmt: skip
     else:
-        previous = details.get("previous_head") or {}
+        previous = details.get("previous_head")
+        replaced = (f"the replaced log reached entry {previous['seq']}" if previous
+                    else "no log was there before")  # fmt: skip
         result.warnings.append(
-            f"entry {row[0]}: the database was restored from a backup; the replaced log "
-            f"reached entry {previous.get('seq', '?')}"
+            f"entry {row[0]}: the database was restored from a backup; {replaced}"
         )
 
 
@@ -111,8 +118,9 @@ def _check_head(
 ) -> None:
     last = result.head[0] if result.head else 0
     if head is None:
-        if last:
-            result.warnings.append("no head file: deleting the newest entries would go unseen")
+        if last:  # the log writes one on opening, so only a deletion removes it
+            result.broken = {"seq": None, "problem": "the head file is missing: the newest "
+                             "entries may have been deleted with it"}  # fmt: skip
         return
     if isinstance(head, str):
         result.broken = {"seq": None, "problem": head}

@@ -7,20 +7,29 @@ once the replay succeeded. Whoever opens the workspace next — the server, a co
 finds the marker and finishes the replay before doing anything else (`Workspace` calls
 `finish_restore`). The restore itself opens the workspace with that suspended, and runs
 the replay explicitly so it can report it and undo the swap if it fails.
+
+The marker also tells the audit log that its chain was replaced on purpose (recorded as
+`backup.restore`, not `audit.gap`), so it must not be forgeable: it carries a MAC under the
+audit chain key over its content, which names the backup's time and the head (last entry)
+of the restored audit log. A hand-made marker, or one left from another restore, downgrades
+nothing.
 """
 
 from __future__ import annotations
 
+import hmac
 import json
 import os
 import shutil
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from opencdp.audit.chain import AuditKeys, entry_hash
 from opencdp.config import Settings
 from opencdp.privacy.journal import reapply_journal
 
@@ -36,17 +45,57 @@ def marker(settings: Settings) -> Path:
     return settings.data_dir / MARKER
 
 
-def mark(settings: Settings, since: datetime, staging: Path) -> None:
+@dataclass(frozen=True)
+class Marker:
+    """An authentic marker: the backup's time and the head of the audit log it restored."""
+
+    taken_at: str
+    audit_head: tuple[int, str]
+
+
+def mark(
+    settings: Settings, since: datetime, staging: Path, *, taken_at: str,
+    audit_head: tuple[int, str],
+) -> None:  # fmt: skip
     """Record, durably, that erasures since `since` must be replayed on this database
-    (and that `staging`, holding the replaced database, goes once they are)."""
+    (and that `staging`, holding the replaced database, goes once they are); `taken_at`
+    and `audit_head` (last seq and hash of the restored audit log) bind it to the restore."""
     path = marker(settings)
+    body: dict[str, Any] = {
+        "since": since.isoformat(), "staging": str(staging), "taken_at": taken_at,
+        "audit_head": {"seq": audit_head[0], "hash": audit_head[1]},
+    }  # fmt: skip
+    body["mac"] = _mac(AuditKeys.from_settings(settings), body)
     partial = path.with_name(path.name + ".partial")
     fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump({"since": since.isoformat(), "staging": str(staging)}, handle)
+        json.dump(body, handle)
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(partial, path)
+
+
+def read_marker(settings: Settings, keys: AuditKeys) -> Marker | str | None:
+    """The marker if a restore left one and it is authentic; a message saying what is
+    wrong with it otherwise; None when there is none."""
+    try:
+        body = json.loads(marker(settings).read_text(encoding="utf-8"))
+        head = body["audit_head"]
+        found = Marker(str(body["taken_at"]), (int(head["seq"]), str(head["hash"])))
+        mac = str(body["mac"])
+    except FileNotFoundError:
+        return None
+    except (ValueError, KeyError, TypeError):
+        return f"the restore marker {MARKER} is unreadable or lacks its MAC"
+    if not hmac.compare_digest(mac, _mac(keys, body)):
+        return f"the restore marker {MARKER} was not written by a restore (its MAC does not match)"
+    return found
+
+
+def _mac(keys: AuditKeys, body: dict[str, Any]) -> str:
+    head = body["audit_head"]
+    return entry_hash(keys.chain, ["restore-pending", body["since"], body["staging"],
+                                   body["taken_at"], head["seq"], head["hash"]])  # fmt: skip
 
 
 def clear(settings: Settings) -> None:

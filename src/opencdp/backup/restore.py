@@ -26,6 +26,8 @@ from typing import Any
 
 import duckdb
 
+from opencdp.audit.chain import GENESIS
+from opencdp.audit.log import read_head
 from opencdp.backup import pending
 from opencdp.backup.container import check_key, header_of, unseal
 from opencdp.backup.errors import BackupDamaged, DataDirInUse, IncompatibleBackup, MissingKey
@@ -93,7 +95,8 @@ def _restore(
         verified = time.perf_counter()
         refuse_if_in_use(settings)
         since = datetime.fromisoformat(manifest["taken_at"]) - JOURNAL_MARGIN
-        pending.mark(settings, since, staging)
+        pending.mark(settings, since, staging, taken_at=manifest["taken_at"],
+                     audit_head=_audit_head(built))  # fmt: skip
         try:
             previous = _swap_in(settings, built, staging / "previous")
         except BaseException:
@@ -197,6 +200,18 @@ def _compare(manifest: dict[str, Any], restored: dict[str, dict[str, Any]]) -> N
                 f"table {name} restored with {got['rows']} rows (checksum {got['checksum']}), "
                 f"the backup recorded {sums['rows']} (checksum {sums['checksum']})"
             )
+
+
+def _audit_head(database: Path) -> tuple[int, str]:
+    """The last entry of the audit log in `database` (a backup from before the audit log
+    has none: it starts empty when migrated)."""
+    con = duckdb.connect(str(database), read_only=True)
+    try:
+        return read_head(con)
+    except duckdb.CatalogException:
+        return 0, GENESIS
+    finally:
+        con.close()
 
 
 def _database_files(settings: Settings) -> list[Path]:

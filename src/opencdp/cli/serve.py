@@ -12,6 +12,7 @@ from opencdp.cli.common import data_dir_option, settings_from
 from opencdp.collect import sources as source_store
 from opencdp.collect.events import count_events
 from opencdp.config import Settings
+from opencdp.crypto.keys import warn_key_exposure
 from opencdp.demo import DEMO_SEGMENTS, demo_messages
 from opencdp.logs import configure_logging
 from opencdp.workspace import Workspace, admin_token
@@ -23,6 +24,7 @@ def _run_server(settings: Settings) -> None:
     from opencdp.api.app import create_app
 
     configure_logging(settings.log_level, settings.log_format)
+    warn_key_exposure(settings)
     app = create_app(settings)
     _tune_gc()
     uvicorn.run(

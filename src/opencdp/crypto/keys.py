@@ -6,6 +6,11 @@ The master key never enters the database or a backup: it comes from `OPENCDP_MAS
 apart from the backups, or hold it in a KMS and pass it in the environment). Every other key
 is derived from it with HKDF-SHA256 and a purpose label, so one secret serves suppression
 hashes, backups and field encryption without any of them sharing a key.
+
+The default key file keeps the one-command demo working, but it lives in the data
+directory: whoever copies that directory (a disk, a VM snapshot, the same unix user) has
+the key too, and with it can recompute the audit chain and open every backup. The server
+therefore warns at start while the key is there (`key_exposure`).
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import base64
 import binascii
 import hashlib
 import hmac
+import logging
 import os
 import secrets
 from pathlib import Path
@@ -24,6 +30,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from opencdp.config import Settings
 
 KEY_BYTES = 32
+log = logging.getLogger(__name__)
 
 
 class MasterKeyError(RuntimeError):
@@ -49,6 +56,34 @@ def load_master_key(settings: Settings) -> bytes:
 
 def key_file(settings: Settings) -> Path:
     return settings.master_key_file or settings.data_dir / "master.key"
+
+
+def key_exposure(settings: Settings) -> str | None:
+    """Why the master key is poorly kept, if it is: its file lies in the data directory
+    or the backup directory, next to what it is meant to protect. None when it comes from
+    the environment or lies elsewhere."""
+    if settings.master_key:
+        return None
+    path = key_file(settings).resolve()
+    places = [("data directory", settings.data_dir)]
+    if settings.backup_dir is not None:
+        places.append(("backup directory", settings.backup_dir))
+    for name, folder in places:
+        if path.is_relative_to(folder.resolve()):
+            return (
+                f"the master key file {path} is inside the {name} {folder}: whoever copies "
+                "that directory can also open the backups and rewrite the audit log. Keep "
+                "it elsewhere: set OPENCDP_MASTER_KEY (from a secret store) or "
+                "master_key_file to a path outside it (docs/security.md)"
+            )
+    return None
+
+
+def warn_key_exposure(settings: Settings) -> None:
+    """Log a warning at server start while the master key lies beside the data."""
+    problem = key_exposure(settings)
+    if problem is not None:
+        log.warning(problem)
 
 
 def derive_key(master: bytes, purpose: str, context: bytes = b"") -> bytes:
