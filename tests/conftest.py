@@ -22,7 +22,10 @@ from opencdp.workspace import Workspace
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return load_settings(env={}, data_dir=tmp_path / "data")
+    # Tests deliver to their own folders and local servers: allowed here explicitly (the
+    # defaults allow only `<data_dir>/exports` and public hosts; tests/security checks them).
+    return load_settings(env={}, data_dir=tmp_path / "data", destination_folders=str(tmp_path),
+                         destination_allowed_hosts="127.0.0.1,::1,localhost")  # fmt: skip
 
 
 @pytest.fixture

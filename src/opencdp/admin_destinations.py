@@ -15,6 +15,13 @@ from opencdp.workspace import Workspace
 class DestinationAdmin:
     ws: Workspace
 
+    def _egress(self) -> activate.Egress:
+        """The folders and hosts this installation's settings let destinations use."""
+        return activate.Egress.from_settings(self.ws.settings)
+
+    def _access(self) -> activate.Access:
+        return activate.Access(self.ws.read, self.ws.write, self._egress())
+
     def create_destination(
         self,
         name: str,
@@ -24,9 +31,32 @@ class DestinationAdmin:
         config: dict[str, Any],
         schedule_minutes: int | None = None,
     ) -> dict[str, Any]:
-        every = schedule_minutes
+        """A new destination (the API needs `destinations:configure`: where data goes)."""
+        every, egress = schedule_minutes, self._egress()
         return self.ws.write(lambda con: activate.create_destination(
-            con, name, kind, segment, purpose, config, schedule_minutes=every))  # fmt: skip
+            con, name, kind, segment, purpose, config, schedule_minutes=every,
+            egress=egress))  # fmt: skip
+
+    def configure_destination(
+        self, name: str, config: dict[str, Any], purpose: str | None = None
+    ) -> dict[str, Any]:
+        """Change a destination's target, traits or purpose (`destinations:configure`)."""
+        egress = self._egress()
+        return self.ws.write(lambda con: activate.configure_destination(
+            con, name, config, purpose=purpose, egress=egress))  # fmt: skip
+
+    def set_destination_audience(
+        self,
+        name: str,
+        segment: str | None = None,
+        schedule_minutes: int | None = None,
+        unschedule: bool = False,
+    ) -> dict[str, Any]:
+        """Which segment a configured destination sends, and how often
+        (`destinations:write`)."""
+        return self.ws.write(lambda con: activate.set_audience(
+            con, name, segment_id=segment, schedule_minutes=schedule_minutes,
+            unschedule=unschedule))  # fmt: skip
 
     def list_destinations(self) -> list[dict[str, Any]]:
         return self.ws.read(activate.list_destinations)
@@ -44,7 +74,7 @@ class DestinationAdmin:
     def sync_destination(self, name: str, mode: str = "incremental") -> dict[str, Any]:
         if not self.ws.stitching:
             self.ws.bring_current()  # a one-shot command sends what the log says now
-        return activate.sync(activate.Access(self.ws.read, self.ws.write), name, mode=mode)
+        return activate.sync(self._access(), name, mode=mode)
 
     def destination_history(self, name: str, limit: int = 100) -> list[dict[str, Any]]:
         return self.ws.read(lambda con: activate.sync_history(con, name, limit))
@@ -53,5 +83,4 @@ class DestinationAdmin:
         return self.ws.read(lambda con: activate.dead_letters(con, name))
 
     def replay_dead_letter(self, name: str, letter_id: str) -> dict[str, Any]:
-        access = activate.Access(self.ws.read, self.ws.write)
-        return activate.replay_dead_letter(access, name, letter_id)
+        return activate.replay_dead_letter(self._access(), name, letter_id)

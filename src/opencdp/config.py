@@ -107,6 +107,19 @@ class Settings:
         "windows, windowed computed traits) and runs destination syncs that are due; 0 turns "
         "the schedule off.",
     )
+    destination_folders: str = _setting(
+        "",
+        "Comma-separated folders that destinations writing files (file, ad and e-mail lists) "
+        "may write into, with their subfolders; a relative destination `path` is placed in "
+        "the first. Empty: `<data_dir>/exports`. See docs/destinations.md.",
+    )
+    destination_allowed_hosts: str = _setting(
+        "",
+        "Comma-separated host names, IP addresses or networks (CIDR, e.g. `10.0.0.0/8`) that "
+        "webhook and database destinations may reach although they are loopback, private, "
+        "link-local or otherwise not public; `*` allows every host. Empty: public addresses "
+        "only. See docs/destinations.md.",
+    )
     pii_traits: str = _setting(
         "",
         "Comma-separated trait names that are personal data besides the built-in list "

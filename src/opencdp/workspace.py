@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 import duckdb
 
 from opencdp.activate.access import Access
+from opencdp.activate.egress import Egress
 from opencdp.audit.log import AuditLog
 from opencdp.audit.system import scheduled_syncs
 from opencdp.collect.collector import Collector, IngestHandler, SourceKeys
@@ -95,7 +96,8 @@ class Workspace:
             ("event_order", lambda: self.profiles.exclusive(lambda: self.write(compact))),
             ("consent_expiry", expiry_job(self.profiles, self.write)),
             ("destinations", lambda: scheduled_syncs(
-                self.audit, Access(self.read, self.write), _now())),
+                self.audit, Access(self.read, self.write, Egress.from_settings(settings)),
+                _now())),
             ("retention", lambda: apply_policies(self, _now())),
         ])  # fmt: skip
         self._stitcher: IdentityStitcher | None = None

@@ -11,13 +11,16 @@ letters that can be replayed.
 from opencdp.activate.access import Access
 from opencdp.activate.audience import consented_members
 from opencdp.activate.catalog import (
+    configure_destination,
     create_destination,
     delete_destination,
     get_destination,
     list_destinations,
+    set_audience,
     set_enabled,
 )  # fmt: skip
 from opencdp.activate.dead_letters import dead_letters, replay_dead_letter
+from opencdp.activate.egress import Egress, EgressRefused
 from opencdp.activate.errors import (
     DeadLetterNotFound,
     DeadLetterNotPending,
@@ -33,8 +36,9 @@ from opencdp.activate.sync import sync
 
 __all__ = [
     "Access", "DeadLetterNotFound", "DeadLetterNotPending", "DestinationDisabled",
-    "DestinationNotFound", "InvalidDestination", "InvalidSyncMode", "SyncInProgress",
-    "consented_members", "create_destination", "dead_letters", "delete_destination",
-    "due_destinations", "get_destination", "list_destinations", "replay_dead_letter",
-    "set_enabled", "sync", "sync_history",
+    "DestinationNotFound", "Egress", "EgressRefused", "InvalidDestination", "InvalidSyncMode",
+    "SyncInProgress", "configure_destination", "consented_members", "create_destination",
+    "dead_letters", "delete_destination", "due_destinations", "get_destination",
+    "list_destinations", "replay_dead_letter", "set_audience", "set_enabled", "sync",
+    "sync_history",
 ]  # fmt: skip

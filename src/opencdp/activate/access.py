@@ -14,16 +14,21 @@ from typing import Any, TypeVar
 
 import duckdb
 
+from opencdp.activate.egress import Egress
+
 T = TypeVar("T")
 Reader = Callable[[Callable[[duckdb.DuckDBPyConnection], Any]], Any]
 
 
 @dataclass(frozen=True)
 class Access:
-    """`read(fn)` runs fn(con) on a consistent snapshot; `write(fn)` in one transaction."""
+    """`read(fn)` runs fn(con) on a consistent snapshot; `write(fn)` in one transaction.
+    `egress`: the folders and hosts the installation lets destinations use (the workspace's
+    settings); None only for a plain connection (tests, tools delivering to their own)."""
 
     read: Reader
     write: Reader
+    egress: Egress | None = None
 
     @classmethod
     def of(cls, source: Access | duckdb.DuckDBPyConnection) -> Access:

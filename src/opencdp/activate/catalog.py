@@ -16,6 +16,7 @@ import duckdb
 import orjson
 
 from opencdp.activate.access import first
+from opencdp.activate.egress import Egress
 from opencdp.activate.errors import DestinationNotFound, InvalidDestination
 from opencdp.activate.kinds import public_config, validate_config
 from opencdp.privacy.consent import UnknownPurpose, canonical_purpose
@@ -52,35 +53,95 @@ class Destination:
 def create_destination(
     con: duckdb.DuckDBPyConnection, name: str, kind: str, segment_id: str, purpose: str,
     config: dict[str, Any], *, schedule_minutes: int | None = None, enabled: bool = True,
+    egress: Egress | None = None,
 ) -> dict[str, Any]:  # fmt: skip
-    """Validate and store a destination; `segment_id` may also be the segment's name."""
+    """Validate and store a destination; `segment_id` may also be the segment's name.
+
+    `egress` holds the folders and hosts the installation allows (`Admin` always passes the
+    workspace's); None skips that check, for tests that deliver to their own servers."""
     if not isinstance(name, str) or not name.strip() or len(name) > 100:
         raise InvalidDestination("name must be 1 to 100 characters")
+    purpose = _purpose(con, purpose)
+    stored = _admitted(kind, purpose, config, egress)
+    _check_schedule(schedule_minutes)
+    found = _segment_id(con, segment_id)
+    if con.execute("SELECT 1 FROM destinations WHERE name = ?", [name]).fetchall():
+        raise InvalidDestination(f"a destination named {name!r} already exists")
+    con.execute(
+        f"INSERT INTO destinations ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, now(), now())",
+        [str(uuid.uuid4()), name, kind, purpose, found, orjson.dumps(stored).decode(),
+         enabled, schedule_minutes],
+    )  # fmt: skip
+    return load_destination(con, name).public()
+
+
+def configure_destination(
+    con: duckdb.DuckDBPyConnection, name: str, config: dict[str, Any], *,
+    purpose: str | None = None, egress: Egress | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    """Change where and what a destination sends: `config` keys replace the stored ones
+    (a webhook's secret or a database password need not be given again), `purpose` the
+    declared purpose. Validated as at creation."""
+    current = load_destination(con, name)
+    chosen = _purpose(con, purpose) if purpose is not None else current.purpose
+    stored = _admitted(current.kind, chosen, {**current.config, **config}, egress)
+    con.execute(
+        "UPDATE destinations SET config = ?, purpose = ?, updated_at = now()"
+        " WHERE destination_id = ?",
+        [orjson.dumps(stored).decode(), chosen, current.destination_id],
+    )
+    return get_destination(con, name)
+
+
+def set_audience(
+    con: duckdb.DuckDBPyConnection, name: str, *, segment_id: str | None = None,
+    schedule_minutes: int | None = None, unschedule: bool = False,
+) -> dict[str, Any]:  # fmt: skip
+    """Choose which segment a destination sends and how often (`unschedule`: only on
+    demand). The next sync sends who entered and removes who left."""
+    current = load_destination(con, name)
+    segment = current.segment_id if segment_id is None else _segment_id(con, segment_id)
+    _check_schedule(schedule_minutes)
+    every = None if unschedule else (schedule_minutes or current.schedule_minutes)
+    con.execute(
+        "UPDATE destinations SET segment_id = ?, schedule_minutes = ?, updated_at = now()"
+        " WHERE destination_id = ?",
+        [segment, every, current.destination_id],
+    )
+    return get_destination(con, name)
+
+
+def _purpose(con: duckdb.DuckDBPyConnection, purpose: str) -> str:
     try:
-        purpose = canonical_purpose(purpose, registered(con))  # built-in or the workspace's
+        return canonical_purpose(purpose, registered(con))  # built-in or the workspace's
     except UnknownPurpose as exc:
         raise InvalidDestination(str(exc)) from None
+
+
+def _admitted(
+    kind: str, purpose: str, config: dict[str, Any], egress: Egress | None
+) -> dict[str, Any]:
     stored = validate_config(kind, purpose, config)
+    return egress.admit(kind, stored) if egress is not None else stored
+
+
+def _check_schedule(schedule_minutes: int | None) -> None:
     if schedule_minutes is not None and (
         isinstance(schedule_minutes, bool) or not isinstance(schedule_minutes, int)
         or not 1 <= schedule_minutes <= 525_600
     ):  # fmt: skip
         raise InvalidDestination("schedule_minutes must be a whole number of minutes (1 to a year)")
+
+
+def _segment_id(con: duckdb.DuckDBPyConnection, segment: str) -> str:
     found = first(con.execute(
         "SELECT segment_id FROM segments WHERE segment_id = ? OR name = ?"
         " ORDER BY segment_id = ? DESC",
-        [segment_id, segment_id, segment_id],
-    ).fetchall())
+        [segment, segment, segment],
+    ).fetchall())  # fmt: skip
     if found is None:
-        raise InvalidDestination(f"segment {segment_id!r} does not exist")
-    if con.execute("SELECT 1 FROM destinations WHERE name = ?", [name]).fetchall():
-        raise InvalidDestination(f"a destination named {name!r} already exists")
-    con.execute(
-        f"INSERT INTO destinations ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, now(), now())",
-        [str(uuid.uuid4()), name, kind, purpose, found[0], orjson.dumps(stored).decode(),
-         enabled, schedule_minutes],
-    )  # fmt: skip
-    return load_destination(con, name).public()
+        raise InvalidDestination(f"segment {segment!r} does not exist")
+    return str(found[0])
 
 
 def load_destination(con: duckdb.DuckDBPyConnection, name: str) -> Destination:

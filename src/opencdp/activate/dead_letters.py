@@ -23,6 +23,7 @@ import orjson
 from opencdp.activate.access import Access, first
 from opencdp.activate.audience import CONSENTED_MEMBERS, Change
 from opencdp.activate.catalog import Destination, load_destination
+from opencdp.activate.egress import Egress
 from opencdp.activate.errors import DeadLetterNotFound, DeadLetterNotPending
 from opencdp.activate.outcome import FailedBatch
 from opencdp.activate.retries import Sleep, post_batch
@@ -69,11 +70,16 @@ def dead_letters(con: duckdb.DuckDBPyConnection, name: str) -> list[dict[str, An
 def replay_dead_letter(
     source: Access | duckdb.DuckDBPyConnection, name: str, letter_id: str, *,
     now: datetime | None = None, sleep: Sleep = time.sleep, client: httpx.Client | None = None,
+    egress: Egress | None = None,
 ) -> dict[str, Any]:  # fmt: skip
-    """Send a pending dead letter again; returns the letter as it stands afterwards."""
+    """Send a pending dead letter again; returns the letter as it stands afterwards. With
+    `egress`, a webhook whose host the settings no longer allow is refused."""
     access = Access.of(source)
     when = now or datetime.now(UTC)
     destination, key, body, changes = access.read(lambda con: _load(con, name, letter_id))
+    egress = egress or access.egress
+    if egress is not None:
+        egress.admit(destination.kind, destination.config)
     allowed = set(access.read(lambda con: _allowed(con, destination, changes)))
     kept = [c for c in changes if c.change == "exited" or c.profile_id in allowed]
     if len(kept) != len(changes):

@@ -12,7 +12,7 @@ from datetime import datetime
 import duckdb
 
 from opencdp.activate.access import Access
-from opencdp.activate.errors import SyncInProgress
+from opencdp.activate.errors import InvalidDestination, SyncInProgress
 from opencdp.activate.history import STALE_AFTER
 
 _DUE = """
@@ -38,7 +38,9 @@ def due_destinations(con: duckdb.DuckDBPyConnection, now: datetime) -> list[str]
 
 
 def run_due_syncs(access: Access, now: datetime) -> dict[str, str]:
-    """Sync every destination that is due (the server's schedule); name → status."""
+    """Sync every destination that is due (the server's schedule); name → status. A
+    destination whose folder or host `access.egress` refuses fails on its own (its history
+    row says why)."""
     from opencdp.activate.sync import sync  # sync imports this module's neighbours
 
     done = {}
@@ -47,4 +49,6 @@ def run_due_syncs(access: Access, now: datetime) -> dict[str, str]:
             done[name] = str(sync(access, name, now=now)["status"])
         except SyncInProgress:
             done[name] = "running"
+        except InvalidDestination:
+            done[name] = "failed"
     return done

@@ -12,6 +12,7 @@ planned again by the next sync; a crash between (3) and (4) makes the next sync 
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,6 +23,7 @@ from opencdp.activate.access import Access
 from opencdp.activate.audience import Plan, plan_sync
 from opencdp.activate.catalog import Destination, load_destination
 from opencdp.activate.dead_letters import store_dead_letters, supersede
+from opencdp.activate.egress import Egress
 from opencdp.activate.errors import DestinationDisabled, InvalidSyncMode
 from opencdp.activate.file_delivery import deliver_files
 from opencdp.activate.history import Counts, finish_sync, start_sync
@@ -37,14 +39,18 @@ MODES = ("incremental", "full")
 def sync(
     source: Access | duckdb.DuckDBPyConnection, name: str, *, mode: str = "incremental",
     now: datetime | None = None, sleep: Sleep = time.sleep, client: httpx.Client | None = None,
+    egress: Egress | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     """Sync destination `name`; returns its history row (plus `files` written, if any).
 
     `source` is a connection (tests, one-shot CLI) or an `Access(read, write)` pair such as
-    `Access(workspace.read, workspace.write)` in the server."""
+    `Access(workspace.read, workspace.write, egress)` in the server. With `egress` (given,
+    or the access's), a destination whose folder or host the settings no longer allow fails
+    before anything is sent."""
     if mode not in MODES:
         raise InvalidSyncMode(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
     access = Access.of(source)
+    egress = egress or access.egress
     when = now or datetime.now(UTC)
     destination: Destination = access.read(lambda con: load_destination(con, name))
     if not destination.enabled:
@@ -53,6 +59,9 @@ def sync(
         lambda con: start_sync(con, destination.destination_id, mode, when)
     )
     try:
+        if egress is not None:
+            destination = replace(destination, config=egress.admit(destination.kind,
+                                                                   destination.config))
         plan: Plan = access.read(lambda con: plan_sync(con, destination, mode))
     except Exception as exc:
         failed = Counts(errors=[f"planning failed: {type(exc).__name__}: {exc}"])

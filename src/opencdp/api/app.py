@@ -114,7 +114,12 @@ def create_app(settings: Settings) -> FastAPI:
         # members carry profile traits: reading them is reading profiles
         ("GET", "/v1/segments/{name}/members"): ("segments:read", "profiles:read"),
     }))  # fmt: skip
-    app.include_router(destinations_router(admin), dependencies=access("destinations"))
+    app.include_router(destinations_router(admin), dependencies=access("destinations", {
+        # where personal data goes (URL, database, folder, traits, purpose): admins only
+        ("POST", "/v1/destinations"): ("destinations:configure",),
+        ("PATCH", "/v1/destinations/{name}/config"): ("destinations:configure",),
+        ("DELETE", "/v1/destinations/{name}"): ("destinations:configure",),
+    }))  # fmt: skip
     app.include_router(computed_traits_router(admin), dependencies=access("traits"))
     app.include_router(audit_router(admin), dependencies=access("audit"))
     app.include_router(backups_router(admin), dependencies=access("backup"))

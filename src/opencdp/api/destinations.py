@@ -24,9 +24,26 @@ class EnabledIn(BaseModel):
     enabled: bool
 
 
+class ConfigIn(BaseModel):
+    config: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Keys replacing the stored ones (url, path, table, traits, format, ...); "
+        "a webhook secret or database password need not be given again",
+    )
+    purpose: str | None = Field(None, description="A new declared purpose")
+
+
+class AudienceIn(BaseModel):
+    segment: str | None = Field(None, description="The segment's name or id to send")
+    schedule_minutes: int | None = Field(None, ge=1, le=525_600)
+    unschedule: bool = Field(False, description="Sync only on demand from now on")
+
+
 def destinations_router(admin: Admin) -> APIRouter:
     router = APIRouter(tags=["destinations"])
 
+    # Creating, reconfiguring and deleting decide where data goes: `destinations:configure`
+    # (admins; app.py). Choosing the audience, pausing and syncing: `destinations:write`.
     @router.post("/v1/destinations", status_code=201)
     def create(body: DestinationIn) -> dict[str, Any]:
         return admin.create_destination(body.name, body.kind, body.segment, body.purpose,
@@ -43,6 +60,15 @@ def destinations_router(admin: Admin) -> APIRouter:
     @router.delete("/v1/destinations/{name}")
     def delete(name: str) -> dict[str, Any]:
         return admin.delete_destination(name)
+
+    @router.patch("/v1/destinations/{name}/config")
+    def configure(name: str, body: ConfigIn) -> dict[str, Any]:
+        return admin.configure_destination(name, body.config, body.purpose)
+
+    @router.patch("/v1/destinations/{name}/audience")
+    def audience(name: str, body: AudienceIn) -> dict[str, Any]:
+        return admin.set_destination_audience(name, body.segment, body.schedule_minutes,
+                                              body.unschedule)  # fmt: skip
 
     @router.put("/v1/destinations/{name}/enabled")
     def enable(name: str, body: EnabledIn) -> dict[str, Any]:

@@ -1,7 +1,10 @@
 """Roles and the permissions each grants: the one table `docs/security.md` documents.
 
 A permission is `resource:action`. Actions are `read` and `write` (write implies read of the
-same resource); a few resources carry a single action of their own (`pii:read`).
+same resource); a few permissions stand apart from that grid: `pii:read` (unmasked personal
+data) and `destinations:configure` (deciding where data goes: a destination's kind, URL,
+database, folder, traits and purpose). `destinations:write` only runs what an admin
+configured: syncs, replays, pausing, and which segment a destination sends.
 """
 
 from __future__ import annotations
@@ -14,8 +17,9 @@ RESOURCES: Final = (
     "traits", "consent", "privacy", "audit", "backup", "predictions", "users", "tokens",
 )  # fmt: skip
 ACTIONS: Final = ("read", "write")
-# Permissions outside the resource × action grid.
-SPECIAL: Final = ("pii:read",)
+# Permissions outside the resource × action grid; `destinations:write` does not imply
+# `destinations:configure` (a marketer sends audiences, an admin decides where they go).
+SPECIAL: Final = ("pii:read", "destinations:configure")
 ROLES: Final = ("admin", "marketer", "analyst", "privacy_officer", "viewer")
 
 
@@ -32,7 +36,8 @@ _SELF = ("tokens",)
 ROLE_PERMISSIONS: Final[dict[str, frozenset[str]]] = {
     "admin": _grid(write=_ALL_RESOURCES) | frozenset(SPECIAL),
     # Builds audiences and sends them out; sees profiles masked (data minimisation): a sync
-    # still delivers full values to the destinations an admin configured.
+    # still delivers full values, but only to the destinations an admin configured
+    # (`destinations:configure` is the admin's alone).
     "marketer": _grid(
         read=("sources", "events", "quality", "profiles", "consent", "predictions"),
         write=("segments", "destinations", "traits", *_SELF),
@@ -113,6 +118,6 @@ def check_scopes(scopes: list[str] | tuple[str, ...] | frozenset[str]) -> frozen
             continue
         raise ValueError(
             f"unknown scope {scope!r}; scopes are `resource:read`, `resource:write`, "
-            "`resource:*`, `pii:read` or `*`"
+            "`resource:*`, `pii:read`, `destinations:configure` or `*`"
         )
     return frozenset(scopes)
