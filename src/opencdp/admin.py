@@ -28,7 +28,7 @@ from opencdp.hygiene.quality import quality_report
 from opencdp.identity import probabilistic
 from opencdp.identity.clusters import identity_counts, record_clusters
 from opencdp.privacy.purposes import resolve as resolve_purpose
-from opencdp.profiles.lookup import find_profile_id, search_profiles
+from opencdp.profiles.lookup import exact_profiles, find_profile_id, search_profiles
 from opencdp.profiles.view import profile_view
 from opencdp.sources import history
 from opencdp.sources import service as imports
@@ -282,8 +282,15 @@ class Admin(PredictionAdmin,
 
         return self.ws.read(view)
 
-    def search_profiles(self, fragment: str, limit: int = 20) -> list[dict[str, Any]]:
-        found = self.ws.read(lambda con: search_profiles(con, fragment, limit))
+    def search_profiles(
+        self, fragment: str, limit: int = 20, exact_only: bool = False
+    ) -> list[dict[str, Any]]:
+        """Profiles whose identifiers or names contain `fragment`; `exact_only` (callers
+        without `pii:read`): only the profile a whole identifier names."""
+        if exact_only:
+            found = self.ws.read(lambda con: exact_profiles(con, fragment))
+        else:
+            found = self.ws.read(lambda con: search_profiles(con, fragment, limit))
         note_profiles(hit["profile_id"] for hit in found)
         return found
 

@@ -58,19 +58,33 @@ class SecurityAdmin:
         ).to_json()
 
     def set_password(self, name: str, password: str) -> dict[str, Any]:
-        passwords.check_policy(password, self.ws.settings.password_min_length)
-        hashed = passwords.hash_password(password)
-        now = _now()
-        return self.ws.write(lambda con: users.set_password_hash(con, name, hashed, now)).to_json()
+        """An admin sets (resets) a user's password. Every session and API token of the user
+        is revoked with it: a reset after a suspected compromise must lock the intruder out,
+        whatever credential they hold."""
+        return self._replace_password(name, password, keep=None)
 
     def change_own_password(self, actor: Principal, current: str, new: str) -> dict[str, Any]:
-        """A person changes their own password, proving they know the current one."""
+        """A person changes their own password, proving they know the current one. Their
+        other sessions and API tokens are revoked; the credential making the change stays
+        valid (its holder just proved the password)."""
         if actor.kind not in _PEOPLE:
             raise Forbidden("only a user has a password to change")
         _, stored = self.ws.read(lambda con: users.find_user(con, actor.name))
         if not passwords.verify_password(stored, current):
             raise LoginFailed("the current password is wrong")
-        return self.set_password(actor.name, new)
+        return self._replace_password(actor.name, new, keep=actor.token_id)
+
+    def _replace_password(self, name: str, password: str, keep: str | None) -> dict[str, Any]:
+        passwords.check_policy(password, self.ws.settings.password_min_length)
+        hashed = passwords.hash_password(password)
+        now = _now()
+
+        def replace(con: Any) -> tuple[users.User, int]:
+            user = users.set_password_hash(con, name, hashed, now)
+            return user, tokens.revoke_all(con, user.user_id, now, keep=keep)
+
+        user, revoked = self.ws.write(replace)
+        return {**user.to_json(), "revoked_tokens": revoked}
 
     # login -----------------------------------------------------------------
     def login(self, name: str, password: str) -> dict[str, Any]:
@@ -79,8 +93,9 @@ class SecurityAdmin:
         correct = passwords.verify_password(stored, password)  # runs even for unknown names
         if user is None or not correct or user.disabled:
             raise LoginFailed("wrong user name or password, or the user is disabled")
-        if stored and passwords.needs_rehash(stored):
-            self.set_password(name, password)
+        if stored and passwords.needs_rehash(stored):  # same password, stronger hash
+            rehashed, when = passwords.hash_password(password), _now()
+            self.ws.write(lambda con: users.set_password_hash(con, name, rehashed, when))
         now = _now()
         expires = now + timedelta(hours=self.ws.settings.session_hours)
         issued = self._issue(user, "session", "login", ["*"], now, expires, user.name)

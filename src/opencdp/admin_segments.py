@@ -12,7 +12,9 @@ from typing import Any
 
 from opencdp.privacy.purposes import registered
 from opencdp.privacy.purposes import resolve as resolve_purpose
+from opencdp.security.pii import PiiSchema
 from opencdp.segments import membership, service
+from opencdp.segments.pii_conditions import refuse_personal_values
 from opencdp.segments.tree import Node
 from opencdp.workspace import Workspace
 
@@ -28,6 +30,14 @@ class SegmentAdmin:
         """The workspace's own consent purposes, which definitions may name."""
         return self.ws.read(registered)
 
+    def _definition(self, where: str | None, definition: Any, masked: PiiSchema | None) -> Node:
+        """The tree of a definition; with `masked` (the caller lacks `pii:read`), value
+        tests on personal fields are refused (segments/pii_conditions.py)."""
+        tree = service.read_definition(where, definition, self._purposes())
+        if masked is not None:
+            refuse_personal_values(tree, masked)
+        return tree
+
     def _current(self) -> None:
         if not self.ws.stitching:  # the server's stitcher keeps profiles current itself
             self.ws.bring_current()
@@ -39,16 +49,21 @@ class SegmentAdmin:
         definition: Any = None,
         description: str | None = None,
         realtime: bool = True,
+        masked: PiiSchema | None = None,
     ) -> dict[str, Any]:
-        tree = service.read_definition(where, definition, self._purposes())
+        tree = self._definition(where, definition, masked)
         self._current()
         return self.ws.write(lambda con: service.create_segment(
             con, name, tree, now=_now(), description=description, realtime=realtime))  # fmt: skip
 
     def update_segment(
-        self, name: str, where: str | None = None, definition: Any = None
+        self,
+        name: str,
+        where: str | None = None,
+        definition: Any = None,
+        masked: PiiSchema | None = None,
     ) -> dict[str, Any]:
-        tree = service.read_definition(where, definition, self._purposes())
+        tree = self._definition(where, definition, masked)
         self._current()
         return self.ws.write(lambda con: service.update_segment(con, name, tree, now=_now()))
 
@@ -76,10 +91,11 @@ class SegmentAdmin:
         definition: Any = None,
         sample: int = 10,
         purpose: str | None = None,
+        masked: PiiSchema | None = None,
     ) -> dict[str, Any]:
         """Count and sample the matches; with `purpose`, only those who may be activated
         for it (consent granted, not suppressed)."""
-        tree: Node = service.read_definition(where, definition, self._purposes())
+        tree: Node = self._definition(where, definition, masked)
         self._current()
 
         def preview(con: Any) -> dict[str, Any]:

@@ -10,14 +10,26 @@ from datetime import UTC, datetime
 from typing import Any
 
 from opencdp.profiles import computed
+from opencdp.security.pii import PiiSchema, personal_filters
 from opencdp.workspace import Workspace
 
 
 class ComputedTraitAdmin:
     ws: Workspace
 
-    def define_computed_trait(self, name: str, definition: Any) -> dict[str, Any]:
+    def define_computed_trait(
+        self, name: str, definition: Any, masked: PiiSchema | None = None
+    ) -> dict[str, Any]:
+        """Define (or redefine) and compute a trait. With `masked` (the caller lacks
+        `pii:read`), filters comparing personal fields are refused. A trait that reads a
+        personal field is itself masked for such callers (security/pii.py)."""
         computed.parse_definition(definition)  # a bad definition fails before any write
+        personal = personal_filters(definition, masked) if masked is not None else []
+        if personal:
+            raise computed.InvalidComputedTrait(
+                f"{', '.join(repr(p) for p in personal)} is personal: without pii:read a "
+                "computed trait may not filter on its value"
+            )
         if not self.ws.stitching:
             self.ws.profiles.catch_up()
 

@@ -103,3 +103,32 @@ def test_masking_is_idempotent_and_keeps_the_shape(document):
         assert set(once) == set(document)
     if isinstance(document, list):
         assert len(once) == len(document)
+
+
+def test_consent_subjects_and_notes_are_masked():
+    consents = {
+        "consents": [{"purpose": "email", "granted": True, "subject": "phone:+66812345678",
+                      "note": "called from 0812345678"}],
+        "history": [{"subject": "email:somchai.j@corpmail.co.th", "purpose": "email"},
+                    {"subject": "user_id:u-42", "purpose": "email"}],
+        "statement": {"subject_type": "phone", "subject_value": "+66812345678",
+                      "identifier_type": "user_id", "identifier_value": "u-42"},
+    }  # fmt: skip
+    masked = mask_document(consents, SCHEMA)
+    assert masked["consents"][0]["subject"] == "phone:+***"
+    assert masked["consents"][0]["note"] == "c***"
+    assert [h["subject"] for h in masked["history"]] == ["email:s***@corpmail.co.th",
+                                                         "user_id:u-42"]  # fmt: skip
+    assert masked["statement"] == {"subject_type": "phone", "subject_value": "+***",
+                                   "identifier_type": "user_id", "identifier_value": "u-42"}
+    text = orjson.dumps(masked).decode()
+    assert "812345678" not in text and "somchai" not in text
+    assert mask_document(masked, SCHEMA) == masked
+
+
+def test_personal_variants_in_event_properties_are_masked():
+    event = {"properties": {"shipping_phone": "+66 81 234 5678", "recipient": "Somchai J.",
+                            "product_name": "Tote", "email_opt_in": True}}  # fmt: skip
+    assert mask_document(event, SCHEMA)["properties"] == {
+        "shipping_phone": "+***", "recipient": "S***", "product_name": "Tote",
+        "email_opt_in": True}  # fmt: skip

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Body, Request
 from pydantic import BaseModel
 
 from opencdp.admin import Admin
+from opencdp.api.masking import masked_schema
 
 
 class ComputeIn(BaseModel):
@@ -30,8 +31,12 @@ def computed_traits_router(admin: Admin) -> APIRouter:
         return admin.get_computed_trait(name)
 
     @router.put("/v1/computed-traits/{name}")
-    def define(name: str, definition: dict[str, Any] = Body(...)) -> dict[str, Any]:
-        return admin.define_computed_trait(name, definition)
+    def define(
+        name: str, request: Request, definition: dict[str, Any] = Body(...)
+    ) -> dict[str, Any]:
+        # without pii:read, `where` filters may not compare personal values (a count would
+        # answer yes or no about them); a trait reading one is masked like its source
+        return admin.define_computed_trait(name, definition, masked=masked_schema(request))
 
     @router.delete("/v1/computed-traits/{name}")
     def delete(name: str) -> dict[str, Any]:

@@ -3,6 +3,8 @@
 After the route ran, the principal it authenticated is in the request state. When that
 caller lacks `pii:read`, the JSON body is masked with `security.masking.mask_document`
 before it leaves, whatever router produced it — so an endpoint added later is covered too.
+The schema is the workspace's (`security.pii.WorkspacePii`: configured names plus what
+import mappings and computed traits declare personal), looked up per masked response.
 File downloads (event exports) mask while they are written (`api/events.py`).
 Collection endpoints pass straight through (a set lookup), keeping the hot path cheap.
 """
@@ -13,10 +15,11 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 import orjson
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 from opencdp.security.masking import mask_document
-from opencdp.security.pii import PiiSchema
+from opencdp.security.pii import PiiSchema, WorkspacePii
 from opencdp.security.principal import Principal
 
 Scope = MutableMapping[str, Any]
@@ -31,9 +34,9 @@ def needs_masking(principal: object) -> bool:
 
 
 class PiiMaskingMiddleware:
-    def __init__(self, app: ASGIApp, schema: PiiSchema, skip_paths: frozenset[str]) -> None:
+    def __init__(self, app: ASGIApp, schemas: WorkspacePii, skip_paths: frozenset[str]) -> None:
         self.app = app
-        self.schema = schema
+        self.schemas = schemas
         self.skip_paths = skip_paths
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -58,7 +61,8 @@ class PiiMaskingMiddleware:
             chunks.append(message.get("body", b""))
             if message.get("more_body", False):
                 return
-            body = self._mask(b"".join(chunks))
+            schema = await run_in_threadpool(self.schemas.current)  # a database read
+            body = _mask(b"".join(chunks), schema)
             headers = [h for h in start.get("headers", []) if h[0].lower() != b"content-length"]
             headers.append((b"content-length", str(len(body)).encode()))
             await send({**start, "headers": headers})
@@ -66,12 +70,13 @@ class PiiMaskingMiddleware:
 
         await self.app(scope, receive, masking_send)
 
-    def _mask(self, body: bytes) -> bytes:
-        try:
-            document = orjson.loads(body)
-        except orjson.JSONDecodeError:
-            return body
-        return orjson.dumps(mask_document(document, self.schema))
+
+def _mask(body: bytes, schema: PiiSchema) -> bytes:
+    try:
+        document = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return body
+    return orjson.dumps(mask_document(document, schema))
 
 
 def _is_json(start: Message) -> bool:
@@ -85,10 +90,23 @@ def export_masking(request: Request) -> Callable[[dict[str, Any]], dict[str, Any
     """The row transform a file export applies for this caller: masking, or none."""
     if not needs_masking(getattr(request.state, "principal", None)):
         return None
-    schema: PiiSchema = request.app.state.pii_schema
+    schema = pii_schema(request)
 
     def mask_row(row: dict[str, Any]) -> dict[str, Any]:
         masked: dict[str, Any] = mask_document(row, schema)
         return masked
 
     return mask_row
+
+
+def pii_schema(request: Request) -> PiiSchema:
+    """The workspace's current PII schema (for a route running in the thread pool)."""
+    schemas: WorkspacePii = request.app.state.pii
+    return schemas.current()
+
+
+def masked_schema(request: Request) -> PiiSchema | None:
+    """The PII schema when this request's caller lacks `pii:read` (their definitions may
+    not test personal values), else None."""
+    return pii_schema(request) if needs_masking(getattr(request.state, "principal", None)) \
+        else None

@@ -22,7 +22,7 @@ from opencdp.security.errors import (
     UserExists,
     UserNotFound,
 )
-from opencdp.security.pii import PiiSchema
+from opencdp.security.pii import PiiSchema, WorkspacePii
 from opencdp.security.principal import Principal
 from opencdp.security.rate_limits import TokenBuckets, optional_buckets, retry_after
 from opencdp.security.roles import all_permissions
@@ -76,6 +76,13 @@ class UserOut(BaseModel):
     created_at: str
     updated_at: str
     password_changed_at: str | None
+
+
+class PasswordSetOut(UserOut):
+    revoked_tokens: int = Field(
+        description="Sessions and API tokens of the user revoked with the change (all of "
+        "them on a reset; all but the calling credential when users change their own)"
+    )
 
 
 class UserIn(BaseModel):
@@ -138,7 +145,7 @@ def auth_router(admin: Admin, login_limits: TokenBuckets | None) -> APIRouter:
             "permissions": sorted(p for p in all_permissions() if principal.can(p)),
         }  # fmt: skip
 
-    @public.put("/v1/auth/password", response_model=UserOut)
+    @public.put("/v1/auth/password", response_model=PasswordSetOut)
     def change_password(
         body: OwnPasswordIn, principal: Principal = Depends(authenticate)
     ) -> dict[str, Any]:
@@ -166,7 +173,7 @@ def users_router(admin: Admin) -> APIRouter:
     def update_user(name: str, body: UserPatch) -> dict[str, Any]:
         return admin.update_user(name, body.role, body.disabled)
 
-    @router.put("/{name}/password", response_model=UserOut)
+    @router.put("/{name}/password", response_model=PasswordSetOut)
     def set_password(name: str, body: PasswordIn) -> dict[str, Any]:
         return admin.set_password(name, body.password)
 
@@ -213,10 +220,10 @@ def install_security(app: FastAPI, admin: Admin, settings: Settings) -> None:
     )
     per_minute = settings.login_attempts_per_minute
     login_limits = optional_buckets(per_minute / 60, per_minute)
-    app.state.pii_schema = PiiSchema.with_traits(settings.pii_traits)
+    app.state.pii = WorkspacePii(PiiSchema.with_traits(settings.pii_traits), workspace.read)
     app.add_middleware(
         PiiMaskingMiddleware,
-        schema=app.state.pii_schema,
+        schemas=app.state.pii,
         skip_paths=frozenset(f"/v1/{path}" for path in ENDPOINTS),
     )
     for exc_type, status, code in (

@@ -102,11 +102,12 @@ def set_role(ctx: click.Context, name: str, role: str, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
 def passwd(ctx: click.Context, name: str, password_stdin: bool, as_json: bool) -> None:
-    """Set NAME's password."""
+    """Set NAME's password; their sessions and API tokens are revoked with it."""
     password = _password(password_stdin, "New password")
     with open_backend(settings_from(ctx)) as backend:
         user = backend.set_password(name, password)
-    emit(user, as_json, f"{user['name']}: password changed")
+    revoked = user.get("revoked_tokens", 0)
+    emit(user, as_json, f"{user['name']}: password changed, {revoked} sessions/tokens revoked")
 
 
 @click.group()

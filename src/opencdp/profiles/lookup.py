@@ -66,3 +66,22 @@ def search_profiles(
         {"p": pattern, "limit": limit},
     ).fetchall()
     return [{"profile_id": pid, "matches": list(matches)} for pid, matches in rows]
+
+
+def exact_profiles(con: duckdb.DuckDBPyConnection, text: str) -> list[dict[str, Any]]:
+    """The profile a whole identifier names (as `find_profile_id`), in the shape of search
+    hits: for callers who may not search by fragment, since a fragment search answers
+    questions about values they see masked."""
+    profile_id = find_profile_id(con, text)
+    if profile_id is None:
+        return []
+    kind, value = split_identifier(text.strip())
+    if value.startswith("prof_") and kind is None:
+        return [{"profile_id": profile_id, "matches": []}]
+    rows = con.execute(
+        "SELECT DISTINCT identifier_type || ': ' || identifier_value FROM identity_links"
+        " WHERE profile_id = ? AND identifier_value IN (?, ?)"
+        " AND (?::VARCHAR IS NULL OR identifier_type = ?) ORDER BY 1",
+        [profile_id, value, value.lower() if "@" in value else value, kind, kind],
+    ).fetchall()
+    return [{"profile_id": profile_id, "matches": [r[0] for r in rows]}]

@@ -7,8 +7,9 @@ endpoint is covered without doing anything. What it masks:
 - values under PII field names (`email`, `first_name`, `address`, ...; see `pii.py`);
   for a trait with lineage (`{"value": ..., "rule": ..., "source_id": ...}`) only the value
   and its originals, so lineage stays readable;
-- identifiers of PII types (`{"type": "email", "value": ...}`) and search hits
-  (`"email: jane@example.com"`);
+- identifiers of PII types (`{"type": "email", "value": ...}`, `{"subject_type": "phone",
+  "subject_value": ...}`, `"phone:+66812345678"` as consent subjects and audit targets
+  read) and search hits (`"email: jane@example.com"`);
 - JSON text held in a string (quarantine payloads) is masked as JSON;
 - any e-mail address inside any other string (free text, segment definitions).
 
@@ -37,6 +38,8 @@ _EMAIL = re.compile(r"([A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]*@([A-Za-z0-9.\-]+\.[A
 _VALUE_KEYS = frozenset({"value", "values", "original", "cleaned", "originals", "examples"})
 # Search hits and similar `field: value` strings.
 _HIT = re.compile(r"^([A-Za-z_][A-Za-z0-9_.\- ]{0,60}): (.*)$", re.DOTALL)
+# An identifier written `type:value` (consent subjects, audit targets).
+_TYPED = re.compile(r"^([A-Za-z_][A-Za-z0-9_]{0,40}):(\S.*)$", re.DOTALL)
 
 
 def mask_value(value: Any) -> Any:
@@ -88,11 +91,19 @@ def _mask_object(obj: dict[str, Any], schema: PiiSchema, in_person: bool) -> dic
         return {**obj, "value": mask_value(obj["value"])}
     out: dict[str, Any] = {}
     for key, item in obj.items():
-        if schema.is_pii(key, in_person):
+        if schema.is_pii(key, in_person) or _typed_value(obj, key, schema):
             out[key] = _mask_field(item, schema)
         else:
             out[key] = mask_document(item, schema, in_person or key in PERSONAL_CONTAINERS)
     return out
+
+
+def _typed_value(obj: dict[str, Any], key: str, schema: PiiSchema) -> bool:
+    """`subject_value` next to `subject_type: "phone"` (any `<x>_value` / `<x>_type` pair)."""
+    if not key.endswith("_value"):
+        return False
+    kind = obj.get(key[: -len("value")] + "type")
+    return isinstance(kind, str) and normalize_field(kind) in schema.identifier_types
 
 
 def _mask_field(item: Any, schema: PiiSchema) -> Any:
@@ -118,4 +129,7 @@ def _mask_string(text: str, schema: PiiSchema, in_person: bool) -> str:
     hit = _HIT.match(text) if in_person else None
     if hit and schema.is_pii(hit.group(1), True):
         return f"{hit.group(1)}: {mask_value(hit.group(2))}"
+    typed = _TYPED.match(text) if ":" in text[:42] else None
+    if typed and normalize_field(typed.group(1)) in schema.identifier_types:
+        return f"{typed.group(1)}:{mask_value(typed.group(2))}"
     return mask_text(text)

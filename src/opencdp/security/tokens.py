@@ -159,6 +159,19 @@ def revoke(con: duckdb.DuckDBPyConnection, token_id: str, now: datetime) -> Toke
     return get_token(con, token_id)
 
 
+def revoke_all(
+    con: duckdb.DuckDBPyConnection, user_id: str, now: datetime, keep: str | None = None
+) -> int:
+    """Revoke every active session and API token of a user but `keep`; how many."""
+    rows = con.execute(
+        "UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL"
+        " AND (expires_at IS NULL OR expires_at > ?) AND token_id IS DISTINCT FROM ?"
+        " RETURNING token_id",
+        [now, user_id, now, keep],
+    ).fetchall()
+    return len(rows)
+
+
 def touch(con: duckdb.DuckDBPyConnection, used: dict[str, datetime]) -> None:
     """Record when tokens were last used (batched; the exact second does not matter)."""
     for token_id, when in used.items():

@@ -25,6 +25,9 @@ from opencdp.segments.sql_values import Params, json_text, value_test
 from opencdp.segments.validate import check
 
 PROFILES = "profiles"
+# Bare names computed from personal values, for callers who may not test the values
+# themselves (segments/pii_conditions.py); a computed trait of the same name wins.
+DERIVED_FIELDS = ("email_domain",)
 _TABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)?")
 
 
@@ -139,9 +142,26 @@ class _Compiler:
             return self.member_of(query.where(value_test(node, value, self.params)))
         if field.kind == "prediction":
             return self.prediction(node)
+        if field.kind == "auto" and field.name in DERIVED_FIELDS and not self.is_computed(field):
+            return self.email_domain(node)
         column = "computed" if self.is_computed(field) else "traits"
         text = json_text(exp.column(column, PROFILES), field.name, self.params)
         return value_test(node, text, self.params)
+
+    def email_domain(self, node: t.FieldCondition) -> exp.Expr:
+        """`email_domain`: the lower-case domain of any of the profile's e-mail identifiers
+        or of its `email` trait."""
+        links = self.lookup("identity_links", "identifier_type", "email")
+        linked = _domain(exp.column("identifier_value", "c"))
+        trait = _domain(json_text(exp.column("traits", PROFILES), "email", self.params))
+        if isinstance(node, t.Exists):
+            present = exp.or_(self.member_of(links.where(linked.is_(exp.null()).not_())),
+                              trait.is_(exp.null()).not_())  # fmt: skip
+            return exp.Not(this=exp.Paren(this=present)) if node.negated else exp.Paren(
+                this=present)
+        return exp.Paren(this=exp.or_(
+            self.member_of(links.where(value_test(node, linked, self.params))),
+            value_test(node, trait, self.params)))  # fmt: skip
 
     def is_computed(self, field: t.Field) -> bool:
         if field.kind != "auto":
@@ -163,3 +183,10 @@ class _Compiler:
                           number=exp.column("value", "s"))  # fmt: skip
         scores = exp.select(exp.column("profile_id", "s")).from_(latest.subquery("s")).where(test)
         return self.member_of(scores)
+
+
+def _domain(address: exp.Expr) -> exp.Expr:
+    """The lower-case part after the last `@`, NULL when there is none."""
+    found = exp.RegexpExtract(this=address, expression=exp.Literal.string("@([^@]+)$"),
+                              group=exp.Literal.number(1))  # fmt: skip
+    return exp.Nullif(this=exp.Lower(this=found), expression=exp.Literal.string(""))

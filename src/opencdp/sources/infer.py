@@ -182,11 +182,15 @@ def _rule_for(column: str, guess: tuple[str, str]) -> ColumnRule:
 
 
 def mapping_document(mapping: Mapping) -> dict[str, Any]:
-    """The mapping in the short YAML form a person edits."""
+    """The mapping in the short YAML form a person edits (the long form for a column whose
+    hygiene kind is not its name's default, so the kind survives: a `tel` trait cleaned
+    as a phone stays a phone, and stays personal data for masking)."""
     columns: dict[str, list[Any]] = {}
     for rule in mapping.columns:
         short: Any = f"{rule.role}:{rule.name}" if rule.role != "record_id" else "record_id"
-        if rule.details:  # a consent column's legal basis, policy version …
+        default = "boolean" if rule.role == "consent" else DEFAULT_KINDS.get(rule.name, "text")
+        if rule.details or (rule.role != "record_id" and rule.kind != default):
+            # a consent column's legal basis, policy version …; a kind of its own
             short = {"role": rule.role, "name": rule.name, "kind": rule.kind,
                      **dict(rule.details)}  # fmt: skip
         columns.setdefault(rule.column, []).append(short)
