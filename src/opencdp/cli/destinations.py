@@ -50,6 +50,40 @@ def create(ctx: click.Context, name: str, kind: str, segment: str, purpose: str,
     emit(found, as_json, f"{found['name']}: {found['kind']} for {found['purpose']}")
 
 
+@destinations.command("configure")
+@click.argument("name")
+@click.option("--set", "pairs", multiple=True, help="A setting to replace, key=value.")
+@click.option("--config-json", help="Settings to replace, as one JSON object.")
+@click.option("--purpose", help="A new declared purpose.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def configure(ctx: click.Context, name: str, pairs: tuple[str, ...], config_json: str | None,
+              purpose: str | None, as_json: bool) -> None:  # fmt: skip
+    """Change where NAME sends and what (admins: destinations:configure); the other
+    settings, secrets included, stay."""
+    config = _config(pairs, config_json)
+    with open_backend(settings_from(ctx)) as backend:
+        found = backend.configure_destination(name, config, purpose)
+    emit(found, as_json, f"{found['name']}: configured")
+
+
+@destinations.command("audience")
+@click.argument("name")
+@click.option("--segment", help="The segment to send (name or id).")
+@click.option("--every", "schedule_minutes", type=int, help="Sync every N minutes.")
+@click.option("--on-demand", "unschedule", is_flag=True, help="No schedule: sync when asked.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def audience(ctx: click.Context, name: str, segment: str | None, schedule_minutes: int | None,
+             unschedule: bool, as_json: bool) -> None:  # fmt: skip
+    """Choose which segment NAME sends and how often (destinations:write)."""
+    with open_backend(settings_from(ctx)) as backend:
+        found = backend.set_destination_audience(name, segment, schedule_minutes, unschedule)
+    every = found["schedule_minutes"]
+    emit(found, as_json, f"{found['name']}: segment {found['segment_id']}, "
+                         f"{f'every {every} minutes' if every else 'on demand'}")  # fmt: skip
+
+
 @destinations.command("list")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context

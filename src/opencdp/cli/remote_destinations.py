@@ -17,6 +17,21 @@ class RemoteDestinations:
                 "config": config, "schedule_minutes": schedule_minutes}  # fmt: skip
         return dict(self._call("POST", "/v1/destinations", json=body))
 
+    def configure_destination(
+        self, name: str, config: dict[str, Any], purpose: str | None = None
+    ) -> dict[str, Any]:
+        body = {"config": config, "purpose": purpose}
+        return dict(self._call("PATCH", f"/v1/destinations/{name}/config", json=body))
+
+    def set_destination_audience(
+        self, name: str, segment: str | None = None, schedule_minutes: int | None = None,
+        unschedule: bool = False,
+    ) -> dict[str, Any]:  # fmt: skip
+        body = {"segment": segment, "schedule_minutes": schedule_minutes,
+                "unschedule": unschedule}  # fmt: skip
+        path = f"/v1/destinations/{name}/audience"
+        return dict(self._call("PATCH", path, json=body))
+
     def list_destinations(self) -> list[dict[str, Any]]:
         return list(self._call("GET", "/v1/destinations"))
 
