@@ -20,6 +20,7 @@ from opencdp.privacy import ledger
 from opencdp.privacy import purposes as purpose_registry
 from opencdp.privacy.consent import ConsentNotFound, canonical_purpose, check_legal_basis
 from opencdp.privacy.consent_rule import Statement, decide
+from opencdp.privacy.suppression import IdentifierSuppressed
 from opencdp.profiles.export import export_people
 from opencdp.profiles.lookup import find_profile_id, split_identifier
 from opencdp.segments.realtime import evaluate_touched
@@ -27,6 +28,7 @@ from opencdp.segments.service import get_segment
 from opencdp.workspace import Workspace
 
 CLOCK_SKEW = timedelta(minutes=5)  # a statement may not be dated later than now plus this
+_REFUSED = {"recorded": False, "reason": "the identifier belongs to a person who was erased"}
 _CLEANED = ("email", "phone")  # identifier types stored cleaned by hygiene
 
 
@@ -88,20 +90,35 @@ class ConsentAdmin:
         }])[0]  # fmt: skip
 
     def record_consents(self, statements: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Record statements (all or none) and re-derive the consent of their profiles."""
+        """Record statements (all or none) and re-derive the consent of their profiles.
+
+        A statement about an erased person's identifier (a CMP pushing old states) is not
+        recorded: its answer says so (`"recorded": false`); when no statement is left, the
+        call fails with `IdentifierSuppressed`."""
         if not statements:
             raise ValueError("no statements given")
         now = _now()
         drafts = [_draft(s, now) for s in statements]
+        suppression = self.ws.suppression
 
         def write(con: duckdb.DuckDBPyConnection) -> tuple[list[dict[str, Any]], list[str]]:
+            # Screened in the write: an erasure committing just before is seen.
+            erased = [suppression.suppressed(f"{d['subject_type']}:{d['subject_value']}")
+                      for d in drafts]  # fmt: skip
+            if all(erased):
+                raise IdentifierSuppressed(
+                    "the identifier belongs to a person who was erased: consent statements"
+                    " about it are not recorded")  # fmt: skip
             names = purpose_registry.registered(con)
             rows = [ledger.NewStatement(**{**d, "purpose": canonical_purpose(d["purpose"], names)})
-                    for d in drafts]  # fmt: skip
+                    for d, gone in zip(drafts, erased, strict=True) if not gone]  # fmt: skip
             ids = ledger.record_statements(con, rows)
             touched = ledger.profiles_stated_since(con, min(ids) - 1)
             ledger.derive_profiles(con, touched, now=now)
-            return [_answer(con, sid, now) for sid in ids], touched
+            recorded = iter(ids)
+            answers = [dict(_REFUSED) if gone else _answer(con, next(recorded), now)
+                       for gone in erased]  # fmt: skip
+            return answers, touched
 
         def record() -> list[dict[str, Any]]:
             answers, touched = self.ws.write(write)

@@ -42,6 +42,7 @@ class DestinationAdmin:
     ) -> dict[str, Any]:
         """Change a destination's target, traits or purpose (`destinations:configure`)."""
         egress = self._egress()
+        self.ws.privacy.remember_folders(name)  # erasures still scrub its files left there
         return self.ws.write(lambda con: activate.configure_destination(
             con, name, config, purpose=purpose, egress=egress))  # fmt: skip
 
@@ -65,6 +66,7 @@ class DestinationAdmin:
         return self.ws.read(lambda con: activate.get_destination(con, name))
 
     def delete_destination(self, name: str) -> dict[str, Any]:
+        self.ws.privacy.remember_folders(name)  # erasures still scrub the files it wrote
         self.ws.write(lambda con: activate.delete_destination(con, name))
         return {"deleted": name}
 

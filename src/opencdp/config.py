@@ -101,6 +101,12 @@ class Settings:
         "Whether a command-line import resolves identities before it returns when no server "
         "runs (a running server resolves every commit in the background anyway).",
     )
+    privacy_export_days: int = _setting(
+        30,
+        "Days a stored access export (`privacy/exports/<request>.json`, every personal datum "
+        "held about one person) is kept for download; then the scheduler deletes it. 0: kept "
+        "until the person is erased. See docs/privacy.md.",
+    )
     schedule_seconds: float = _setting(
         300.0,
         "How often the server re-evaluates what time alone changes (segments with time "

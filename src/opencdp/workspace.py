@@ -99,6 +99,7 @@ class Workspace:
                 self.audit, Access(self.read, self.write, Egress.from_settings(settings)),
                 _now())),
             ("retention", lambda: apply_policies(self, _now())),
+            ("privacy", lambda: self.privacy.scheduled()),  # noqa: PLW0108 (made below)
         ])  # fmt: skip
         self._stitcher: IdentityStitcher | None = None
         # Who accessed what: entries buffered here, appended with the writer's next commit.

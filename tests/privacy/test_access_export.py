@@ -4,6 +4,8 @@ erasure deletes of a person their export showed them first."""
 from __future__ import annotations
 
 import json
+import os
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -47,7 +49,7 @@ def test_export_shows_everything_erasure_deletes(admin, tmp_path):
     text = json.dumps(document, ensure_ascii=False)
     for value in ANN.values:
         assert value in text, value
-    for value in (BOB.email, BOB.phone, BOB.customer_id, BOB.first_name):
+    for value in (BOB.email, BOB.phone, BOB.customer_id, BOB.first_name, BOB.user_id):
         assert value not in text, value
     assert document["traits"]["email"]["value"] == ANN.email
     assert document["traits"]["email"]["origin"] in ("event", "record"), "traits with lineage"
@@ -97,3 +99,42 @@ def test_access_to_an_unknown_identifier_says_nothing_is_held(admin):
     document = admin.privacy_export("user_id:nobody-here")["export"]
     assert document["note"] == "no data is held about this identifier"
     assert document["events"] == [] and document["profile"] is None
+
+
+def test_other_peoples_events_are_shown_only_as_a_mention(admin, tmp_path):
+    """Bob signed in on Ann's laptop: the event carried her anonymous id, so it is erased
+    with her, but her copy (Art. 15(4)) shows only that it exists, when, and which of her
+    identifiers it carried — not Bob's user id or what he did."""
+    ids = populate(admin, tmp_path)
+    document = admin.privacy_export(ANN.email)["export"]
+    text = json.dumps(document, ensure_ascii=False)
+    assert BOB.user_id not in text and "Signed In" not in text
+    (mention,) = document["mentioned_in_others_events"]
+    assert set(mention) == {"seq", "timestamp", "carried"}
+    assert mention["carried"] == [f"anonymous_id:{ANN.anonymous[0]}"]
+    assert all(e["profile_id"] != ids["bob"] for e in document["events"])
+    assert mention["seq"] not in {e["seq"] for e in document["events"]}
+    assert document["mentioned_in_others_records"] == []
+    receipt = admin.privacy_erase(ANN.email)["receipt"]
+    assert receipt["other_profiles_rederived"] == 1, "the event itself is still erased"
+
+
+def test_stored_exports_expire(admin):
+    request = admin.privacy_export("nobody.here@siam-mail.co.th")["request"]
+    data_dir = admin.ws.settings.data_dir
+    path = data_dir / request["receipt"]["export"]
+    orphan = path.with_name("pr_from_an_older_backup.json")  # no request knows it
+    orphan.write_text("{}")
+    os.utime(orphan, (0, 0))
+    privacy = admin.ws.privacy
+    assert admin.ws.settings.privacy_export_days == 30
+    assert privacy.expire_exports() == ["pr_from_an_older_backup"]
+    assert path.exists()
+    later = datetime.now(UTC) + timedelta(days=31)
+    assert privacy.expire_exports(later) == [request["request_id"]]
+    assert not path.exists()
+    with pytest.raises(LookupError):
+        admin.privacy_request_export(request["request_id"])
+    receipt = admin.privacy_request(request["request_id"])["receipt"]
+    assert "export" not in receipt and receipt["export_expired_at"] == later.isoformat()
+    assert privacy.scheduled() == {"retried": 0, "exports_expired": 0}

@@ -158,3 +158,25 @@ def test_work_validated_before_an_erasure_and_written_after_it_is_dropped(admin,
     assert admin.count_events()["total"] == before + 1
     ws.bring_current()
     assert scan(admin, ANN.values) == {}
+
+
+def test_files_of_a_deleted_or_moved_destination_are_still_scrubbed(admin, tmp_path):
+    """Deleting a destination (or pointing it at another folder) leaves the files its syncs
+    wrote where they are; the folder is remembered and every later erasure scrubs it."""
+    populate(admin, tmp_path)
+    out = tmp_path / "out"
+    admin.delete_destination("crm-file")
+    admin.ws.privacy.remember_folders("ads")  # what configuring a new path does first
+    moved = tmp_path / "moved"
+    admin.ws.write(lambda con: con.execute(
+        "UPDATE destinations SET config = json_object('path', ?) WHERE name = 'ads'",
+        [str(moved)]))  # fmt: skip
+
+    receipt = admin.privacy_erase(ANN.email)["receipt"]
+
+    assert {f["destination"] for f in receipt["files"]} == {"crm-file", "ads"}
+    text = "".join(p.read_text() for p in out.iterdir())
+    from opencdp.activate.matching import hashed
+
+    assert ANN.email not in text and hashed(ANN.email) not in text
+    assert BOB.email in text and hashed(BOB.email) in text

@@ -28,6 +28,7 @@ from opencdp.activate.errors import DeadLetterNotFound, DeadLetterNotPending
 from opencdp.activate.outcome import FailedBatch
 from opencdp.activate.retries import Sleep, post_batch
 from opencdp.activate.state import record_delivered
+from opencdp.privacy.guard import GUARD, one_delivery_at_a_time, vanished
 
 _COLUMNS = ("letter_id, sync_id, idempotency_key, attempts, last_error, failed_at, status,"
             " replayed_at")  # fmt: skip
@@ -67,6 +68,7 @@ def dead_letters(con: duckdb.DuckDBPyConnection, name: str) -> list[dict[str, An
     return [_letter(row) for row in rows]
 
 
+@one_delivery_at_a_time(sync=False)  # never while an erasure handles this destination's copies
 def replay_dead_letter(
     source: Access | duckdb.DuckDBPyConnection, name: str, letter_id: str, *,
     now: datetime | None = None, sleep: Sleep = time.sleep, client: httpx.Client | None = None,
@@ -93,8 +95,11 @@ def replay_dead_letter(
             http.close()
 
     def record(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
-        if result.ok:
-            record_delivered(con, destination.destination_id, kept, when)
+        if result.ok:  # people erased since the letter was read are not written back
+            gone = vanished(con, [c.profile_id for c in kept])
+            GUARD.delivered_late(destination.destination_id, gone)
+            record_delivered(con, destination.destination_id,
+                             [c for c in kept if c.profile_id not in gone], when)  # fmt: skip
             con.execute("UPDATE destination_dead_letters SET status = 'replayed', replayed_at = ?,"
                         " attempts = attempts + ?, last_error = '' WHERE letter_id = ?",
                         [when, result.attempts, letter_id])  # fmt: skip

@@ -32,10 +32,12 @@ from opencdp.activate.retries import Sleep
 from opencdp.activate.state import record_delivered
 from opencdp.activate.warehouse import deliver_database
 from opencdp.activate.webhook import deliver_webhook
+from opencdp.privacy.guard import GUARD, one_delivery_at_a_time, vanished, without_members
 
 MODES = ("incremental", "full")
 
 
+@one_delivery_at_a_time(sync=True)  # never while an erasure handles this destination's copies
 def sync(
     source: Access | duckdb.DuckDBPyConnection, name: str, *, mode: str = "incremental",
     now: datetime | None = None, sleep: Sleep = time.sleep, client: httpx.Client | None = None,
@@ -75,9 +77,15 @@ def sync(
     finished = when if now is not None else datetime.now(UTC)
 
     def record(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
-        record_delivered(con, destination.destination_id, outcome.delivered, finished)
+        # People erased since the plan was read are not written back (privacy.guard).
+        sent = [c.profile_id for c in outcome.delivered]
+        gone = vanished(con, sent + [c.profile_id for b in outcome.failed for c in b.changes])
+        delivered = [c for c in outcome.delivered if c.profile_id not in gone]
+        failed = [b for b in (without_members(b, gone) for b in outcome.failed) if b]
+        GUARD.delivered_late(destination.destination_id, gone.intersection(sent))
+        record_delivered(con, destination.destination_id, delivered, finished)
         supersede(con, destination.destination_id)
-        store_dead_letters(con, destination.destination_id, sync_id, outcome.failed, finished)
+        store_dead_letters(con, destination.destination_id, sync_id, failed, finished)
         return finish_sync(con, sync_id, status, counts, finished)
 
     row: dict[str, Any] = access.write(record)

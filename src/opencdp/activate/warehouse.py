@@ -150,3 +150,55 @@ def _mysql(url: str, table: str, traits: list[str], rows: list[list[Any]],
         raise
     finally:
         con.close()
+
+
+def delete_profiles(config: dict[str, Any], profile_ids: list[str]) -> int:
+    """Delete these profiles' rows from the destination's table (an erasure: opencdp wrote
+    them with the credentials it holds); returns rows deleted. A table not created yet
+    holds nobody."""
+    if not profile_ids:
+        return 0
+    url, table = config["url"], config["table"]
+    if _dialect(url) == "postgresql":
+        import psycopg
+
+        with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as con:
+            found = con.execute("SELECT to_regclass(%s)", [_pg(table)]).fetchone()
+            if found is None or found[0] is None:
+                return 0
+            cur = con.execute(f"DELETE FROM {_pg(table)} WHERE profile_id = ANY(%s)",
+                              [profile_ids])  # fmt: skip
+            return max(cur.rowcount, 0)
+    return _mysql_delete(url, table, profile_ids)
+
+
+def _mysql_delete(url: str, table: str, profile_ids: list[str]) -> int:
+    import pymysql
+
+    parsed = urlparse(url)
+    con = pymysql.connect(
+        host=parsed.hostname or "127.0.0.1", port=parsed.port or 3306,
+        user=unquote(parsed.username or "root"), password=unquote(parsed.password or ""),
+        database=parsed.path.lstrip("/") or None, charset="utf8mb4", autocommit=False,
+    )  # fmt: skip
+    try:
+        cur = con.cursor()
+        schema, _, bare = table.rpartition(".")
+        cur.execute("SELECT 1 FROM information_schema.tables WHERE table_name = %s"
+                    " AND table_schema = coalesce(nullif(%s, ''), DATABASE())",
+                    [bare, schema])  # fmt: skip
+        if not cur.fetchall():
+            return 0
+        deleted = 0
+        for start in range(0, len(profile_ids), DELETE_CHUNK):
+            chunk = profile_ids[start : start + DELETE_CHUNK]
+            marks = ", ".join(["%s"] * len(chunk))
+            deleted += int(cur.execute(f"DELETE FROM {_my(table)} WHERE profile_id IN ({marks})",
+                                       chunk))  # fmt: skip
+        con.commit()
+        return deleted
+    except Exception:
+        con.rollback()
+        raise
+    finally:
+        con.close()

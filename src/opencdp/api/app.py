@@ -41,8 +41,9 @@ from opencdp.config import Settings
 from opencdp.db.connection import fetch_one
 from opencdp.predict.registry import PredictionNotFound
 from opencdp.privacy.consent import ConsentNotFound
-from opencdp.privacy.requests import RequestNotFound
+from opencdp.privacy.requests import RequestFailed, RequestNotFound
 from opencdp.privacy.retention import RetentionPolicyNotFound
+from opencdp.privacy.suppression import IdentifierSuppressed
 from opencdp.profiles.computed import ComputedTraitNotFound
 from opencdp.segments.errors import InvalidSegment
 from opencdp.segments.service import SegmentNotFound
@@ -142,6 +143,8 @@ def _map_domain_errors(app: FastAPI) -> None:
         (DeadLetterNotFound, 404, "not_found"),
         (ComputedTraitNotFound, 404, "not_found"),
         (RequestNotFound, 404, "not_found"),
+        (RequestFailed, 500, "request_failed"),
+        (IdentifierSuppressed, 409, "suppressed"),
         (RetentionPolicyNotFound, 404, "not_found"),
         (BackupNotFound, 404, "not_found"),
         (PredictionNotFound, 404, "not_found"),

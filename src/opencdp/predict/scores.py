@@ -18,6 +18,8 @@ import pyarrow as pa
 from numpy.typing import NDArray
 from scipy.stats import rankdata
 
+from opencdp.privacy.guard import EXISTING
+
 PERCENTILE_SUFFIX = "_percentile"
 
 
@@ -46,10 +48,13 @@ def write_scores(con: duckdb.DuckDBPyConnection, name: str, profile_ids: NDArray
     con.register("_predict_scores", table)
     try:
         con.execute("DELETE FROM profile_predictions WHERE prediction IN (?, ?)", [name, rank])
+        # Only profiles that still exist: one erased while the model was fitted stays erased.
         con.execute("INSERT INTO profile_predictions SELECT profile_id, $name, value, label, $at"
-                    " FROM _predict_scores", {"name": name, "at": scored_at})  # fmt: skip
+                    f" FROM _predict_scores SEMI JOIN {EXISTING} e USING (profile_id)",
+                    {"name": name, "at": scored_at})  # fmt: skip
         con.execute("INSERT INTO profile_predictions SELECT profile_id, $name, percentile, NULL,"
-                    " $at FROM _predict_scores", {"name": rank, "at": scored_at})  # fmt: skip
+                    f" $at FROM _predict_scores SEMI JOIN {EXISTING} e USING (profile_id)",
+                    {"name": rank, "at": scored_at})  # fmt: skip
     finally:
         con.unregister("_predict_scores")
     return len(ids)

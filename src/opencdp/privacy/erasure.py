@@ -29,12 +29,14 @@ from opencdp.privacy.subject import Subject
 from opencdp.profiles.event_order import sorted_through
 from opencdp.profiles.materialize import cursor
 
-_TEMP = ("_er_profiles", "_er_idents", "_er_records", "_er_seqs", "_er_origins", "_er_elsewhere")
+_TEMP = ("_er_profiles", "_er_idents", "_er_records", "_er_seqs", "_er_origins", "_er_elsewhere",
+         "_er_foreign")
 _LITERAL = 5000  # seqs up to this many go into the SQL as a literal list
 
 
 def prepare(con: duckdb.DuckDBPyConnection, subject: Subject) -> None:
-    """Temporary tables naming what is theirs: profiles, identifiers, records, seqs, origins.
+    """Temporary tables naming what is theirs: profiles, identifiers, records, seqs, origins
+    (and, of the seqs, the events of other people that carried one of their identifiers).
 
     Shared by erasure and the access export, so both see exactly the same rows.
 
@@ -70,6 +72,7 @@ def prepare(con: duckdb.DuckDBPyConnection, subject: Subject) -> None:
         _records_holding_identifiers(con, others, placed)
     sorted_ = sorted_through(con)
     seqs = [seq for seq, _ in _placed_on(con, ids, sorted_)]
+    own = set(seqs)
     candidates = dict(_placed_on(con, others, sorted_))  # seq → profile key
     texts = subject.texts
     elsewhere: set[str] = set()
@@ -82,6 +85,8 @@ def prepare(con: duckdb.DuckDBPyConnection, subject: Subject) -> None:
         elsewhere = {by_key[candidates[seq]] for seq in carried}
     con.execute("CREATE OR REPLACE TEMP TABLE _er_elsewhere AS SELECT unnest($p::VARCHAR[])"
                 " AS profile_id", {"p": sorted(elsewhere)})  # fmt: skip
+    con.execute("CREATE OR REPLACE TEMP TABLE _er_foreign AS SELECT unnest($s::BIGINT[])"
+                " AS seq", {"s": sorted(set(seqs) - own)})  # fmt: skip
     if texts:  # not placed on any profile yet
         seqs += [row[0] for row in con.execute(
             "SELECT seq FROM events WHERE seq > $placed"
@@ -306,8 +311,8 @@ def _dead_letters(con: duckdb.DuckDBPyConnection, profile_ids: list[str]) -> dic
             con.execute("DELETE FROM destination_dead_letters WHERE letter_id = ?", [letter_id])
             deleted += 1
             continue
-        new_body = _without_members(body, gone)
-        new_key = _derived_key(key, new_body)
+        new_body = without_members_body(body, gone)
+        new_key = derived_key(key, new_body)
         con.execute(
             "UPDATE destination_dead_letters SET body = ?, members = ?, idempotency_key = ?"
             " WHERE letter_id = ?",
@@ -317,7 +322,8 @@ def _dead_letters(con: duckdb.DuckDBPyConnection, profile_ids: list[str]) -> dic
     return {k: v for k, v in (("rewritten", rewritten), ("deleted", deleted)) if v}
 
 
-def _without_members(body: str, gone: set[str]) -> str:
+def without_members_body(body: str, gone: set[str]) -> str:
+    """A webhook body (groups of members) without the members of profiles in `gone`."""
     data = orjson.loads(body)
     if isinstance(data, dict):
         for group, members in data.items():
@@ -330,5 +336,6 @@ def _member_of(member: object, gone: set[str]) -> bool:
     return isinstance(member, dict) and member.get("profile_id") in gone
 
 
-def _derived_key(key: str, body: str) -> str:
+def derived_key(key: str, body: str) -> str:
+    """The idempotency key of a changed body: derived from the old one and the body."""
     return hashlib.sha256(f"{key}\0{body}".encode()).hexdigest()[:32]

@@ -5,6 +5,12 @@ It reads the rows erasure would delete (the same selection, `erasure.prepare`), 
 person can see is exactly what erasing them removes; every table `catalog.PERSONAL` lists
 has a section, tables with a `profile_id` column that nobody classified are added under
 `other_tables`, and the person's own privacy requests are included.
+
+Except what belongs to someone else (GDPR Art. 15(4)): an event of another person that
+carried one of their identifiers (someone else signing in on their laptop) and another
+person's imported record holding one are erased with them, but the export shows only that
+such an event or record exists, when, and which of their identifiers it carried
+(`mentioned_in_others_events`, `mentioned_in_others_records`), never its content.
 """
 
 from __future__ import annotations
@@ -61,11 +67,8 @@ def access_document(
     prepare(con, subject)
     present = tables(con)
     document.update(_profile(con, subject))
-    document.update(_events(con))
-    document["records"] = rows(
-        con, "SELECT * FROM source_records WHERE (source_id, record_key) IN"
-        " (SELECT source_id, record_key FROM _er_records) ORDER BY seq",
-    )  # fmt: skip
+    document.update(_events(con, subject))
+    document.update(_records(con, subject))
     condition, params = quarantine_condition(subject)
     document["quarantine"] = rows(
         con, f"SELECT * FROM quarantine WHERE {condition} ORDER BY quarantine_id", params
@@ -78,7 +81,7 @@ def access_document(
         document["consent_ledger"] = rows(
             con, "SELECT * FROM consent_ledger WHERE (subject_type, subject_value) IN"
             " (SELECT identifier_type, identifier_value FROM _er_idents)"
-            " OR seq IN (SELECT seq FROM _er_seqs) ORDER BY stated_at, statement_id",
+            f" OR seq IN ({_OWN_SEQS}) ORDER BY stated_at, statement_id",
         )  # fmt: skip
     document["predictions"] = rows(con, f"SELECT * FROM profile_predictions {by_profile}"
                                         " ORDER BY prediction, scored_at")  # fmt: skip
@@ -131,15 +134,49 @@ def _profile(con: duckdb.DuckDBPyConnection, subject: Subject) -> dict[str, Any]
     }  # fmt: skip
 
 
-def _events(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
-    """Every event of theirs as stored, with the profile each was placed on."""
-    events = rows(con, "SELECT * FROM events WHERE seq IN (SELECT seq FROM _er_seqs) ORDER BY seq")
+_OWN_SEQS = "SELECT seq FROM _er_seqs EXCEPT SELECT seq FROM _er_foreign"
+
+
+def _events(con: duckdb.DuckDBPyConnection, subject: Subject) -> dict[str, Any]:
+    """Every event of theirs as stored, with the profile it was placed on; of other people's
+    events that carried one of their identifiers, only that fact (see the module)."""
+    events = rows(con, f"SELECT * FROM events WHERE seq IN ({_OWN_SEQS}) ORDER BY seq")
     placed = dict(con.execute(
-        "SELECT seq, any_value(profile_id) FROM profile_events WHERE seq IN"
-        " (SELECT seq FROM _er_seqs) GROUP BY seq").fetchall())  # fmt: skip
+        f"SELECT seq, any_value(profile_id) FROM profile_events WHERE seq IN ({_OWN_SEQS})"
+        " GROUP BY seq").fetchall())  # fmt: skip
     for event in events:
         event["profile_id"] = placed.get(event["seq"])
-    return {"events": events}
+    theirs = set(subject.texts)
+    others = [{"seq": seq, "timestamp": when.isoformat(),
+               "carried": sorted(theirs.intersection(identifiers or []))}
+              for seq, when, identifiers in con.execute(
+                  'SELECT seq, "timestamp", identifiers FROM events'
+                  " WHERE seq IN (SELECT seq FROM _er_foreign) ORDER BY seq").fetchall()]
+    return {"events": events, "mentioned_in_others_events": others}  # fmt: skip
+
+
+def _records(con: duckdb.DuckDBPyConnection, subject: Subject) -> dict[str, Any]:
+    """Their imported records; of records that identity placed on someone else but that
+    hold one of their identifiers, only that fact, the source and when."""
+    foreign = (
+        "(source_id || ':' || record_id) IN (SELECT identifier_value FROM identity_links"
+        " WHERE identifier_type = 'source_record' AND profile_id NOT IN"
+        " (SELECT profile_id FROM _er_profiles))"
+    )  # fmt: skip
+    listed = "(source_id, record_key) IN (SELECT source_id, record_key FROM _er_records)"
+    theirs = set(subject.texts)
+    records = rows(con, f"SELECT * FROM source_records WHERE {listed} AND NOT {foreign}"
+                        " ORDER BY seq")  # fmt: skip
+    others = []
+    for source_id, updated_at, identifiers in con.execute(
+        f"SELECT source_id, updated_at, identifiers::VARCHAR FROM source_records WHERE {listed}"
+        f" AND {foreign} ORDER BY seq"
+    ).fetchall():  # fmt: skip
+        held = orjson.loads(identifiers) if identifiers else {}
+        carried = sorted(theirs.intersection(f"{k}:{v}" for k, v in held.items()))
+        others.append({"source_id": source_id, "updated_at": updated_at.isoformat(),
+                       "carried": carried})  # fmt: skip
+    return {"records": records, "mentioned_in_others_records": others}
 
 
 def _destinations(con: duckdb.DuckDBPyConnection, subject: Subject) -> dict[str, Any]:

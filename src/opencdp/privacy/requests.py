@@ -25,6 +25,10 @@ class RequestNotFound(LookupError):
     """No privacy request has this id."""
 
 
+class RequestFailed(RuntimeError):
+    """A request failed before anything was erased; the message quotes no data."""
+
+
 def one_month_after(moment: datetime) -> datetime:
     year, month = (moment.year + 1, 1) if moment.month == 12 else (moment.year, moment.month + 1)
     day = min(moment.day, calendar.monthrange(year, month)[1])
@@ -111,6 +115,39 @@ def fail(
         " subject_hash = coalesce(subject_hash, ?), subject = NULL, target = NULL"
         " WHERE request_id = ?",
         [now, error, subject_hash, request_id],
+    )
+
+
+def note_error(con: duckdb.DuckDBPyConnection, request_id: str, error: str) -> None:
+    """A step after the database step failed: the request stays `running` with what it
+    needs to go on (subject, target), and is retried (`stalled`) and resumed at start."""
+    con.execute("UPDATE privacy_requests SET error = ? WHERE request_id = ?", [error, request_id])
+
+
+def stalled(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Running requests whose last attempt failed after the database step (to retry)."""
+    rows = con.execute(
+        "SELECT request_id FROM privacy_requests WHERE status = 'running'"
+        " AND error IS NOT NULL ORDER BY received_at"
+    ).fetchall()
+    return [row[0] for row in rows]
+
+
+def access_exports(con: duckdb.DuckDBPyConnection) -> dict[str, datetime | None]:
+    """Access requests → when they completed (None: not completed)."""
+    rows = con.execute(
+        "SELECT request_id, completed_at FROM privacy_requests WHERE kind = 'access'"
+    ).fetchall()
+    return {str(r): c for r, c in rows}
+
+
+def export_expired(con: duckdb.DuckDBPyConnection, request_ids: list[str], now: datetime) -> None:
+    """Note in their receipts that these requests' stored exports were deleted."""
+    con.execute(
+        "UPDATE privacy_requests SET receipt = json_merge_patch(coalesce(receipt, '{}'),"
+        " json_object('export', NULL, 'export_expired_at', ?::VARCHAR))"
+        " WHERE request_id IN (SELECT unnest(?::VARCHAR[]))",
+        [now.isoformat(), request_ids],
     )
 
 

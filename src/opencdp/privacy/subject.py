@@ -20,10 +20,14 @@ import duckdb
 from opencdp.identity.model import Identifier
 from opencdp.identity.rules import DEFAULT_PRIORITIES
 from opencdp.identity.store import PROFILE_PREFIX, profile_id_for
+from opencdp.privacy.payloads import payload_identifiers
 from opencdp.privacy.suppression import Suppression
 from opencdp.profiles.lookup import split_identifier
+from opencdp.sources.history import import_mapping
+from opencdp.sources.mapping import Mapping, MappingError, parse_mapping
 
 PROFILE_TYPE = "profile_id"  # the subject hash of a request made by profile id
+LOOSE = "loose"  # `resolve_text`: an identifier no profile holds, found elsewhere
 
 
 @dataclass
@@ -85,6 +89,8 @@ def resolve_text(con: duckdb.DuckDBPyConnection, text: str) -> tuple[str, str] |
 
     As `profiles.lookup.find_profile_id`: `type:value`, a bare value of any type (the
     strongest type wins), an e-mail also lower-cased as hygiene stores it, or a profile id.
+    An identifier no profile holds but a refusal or a consent statement names comes back as
+    `(LOOSE, "type:value")`.
     """
     text = text.strip()
     if text.startswith(PROFILE_PREFIX):
@@ -92,12 +98,22 @@ def resolve_text(con: duckdb.DuckDBPyConnection, text: str) -> tuple[str, str] |
                           [text]).fetchall()  # fmt: skip
         return (PROFILE_TYPE, text) if row else None
     kind, value = split_identifier(text)
+    params = [value, value.lower() if "@" in value else value, kind, kind]
+    where = "IN (?, ?) AND (?::VARCHAR IS NULL OR {t} = ?)"
     rows = con.execute(
         "SELECT DISTINCT identifier_type, identifier_value FROM identity_links"
-        " WHERE identifier_value IN (?, ?) AND (?::VARCHAR IS NULL OR identifier_type = ?)",
-        [value, value.lower() if "@" in value else value, kind, kind],
-    ).fetchall()
-    if not rows:
+        f" WHERE identifier_value {where.format(t='identifier_type')}", params,
+    ).fetchall()  # fmt: skip
+    if not rows:  # known only from a refusal or a consent statement: no profile
+        rows = con.execute(
+            "SELECT identifier_type, identifier_value FROM identity_violations"
+            f" WHERE identifier_value {where.format(t='identifier_type')}"
+            " UNION SELECT subject_type, subject_value FROM consent_ledger"
+            f" WHERE subject_value {where.format(t='subject_type')}", params + params,
+        ).fetchall()  # fmt: skip
+        if rows:
+            rows.sort(key=lambda row: (DEFAULT_PRIORITIES.get(row[0], 99), row[1] != value))
+            return LOOSE, f"{rows[0][0]}:{rows[0][1]}"
         return None
     rows.sort(key=lambda row: (DEFAULT_PRIORITIES.get(row[0], 99), row[1] != value))
     return str(rows[0][0]), str(rows[0][1])
@@ -118,6 +134,9 @@ def find_subject(con: duckdb.DuckDBPyConnection, text: str) -> Subject:
     records may still carry it: refused by every rule, or not resolved yet); empty when
     nothing can be told about it."""
     resolved = resolve_text(con, text)
+    if resolved is not None and resolved[0] == LOOSE:
+        loose_kind, _, loose_value = resolved[1].partition(":")
+        return Subject([], [(loose_kind, loose_value)], resolved[1])
     if resolved is None:
         guessed = guess_identifier(text)
         if guessed is None:
@@ -179,20 +198,51 @@ def hash_index(
     """hash → the stored identifiers `(type, value, profile id or None)` with that hash, for
     the hashes wanted. Every stored identifier is hashed once (seconds for millions): the
     journal keeps nothing else to find people by, so a restore replaying several erasures
-    builds this once for all of them."""
+    builds this once for all of them.
+
+    Stored identifiers are those identity knows (links, refused identifiers) and those it
+    never saw: the subjects of consent statements (the API takes them for anyone) and the
+    identifiers quarantined payloads mention (`payloads`), so a person known only from the
+    consent ledger or the quarantine is found and erased again too."""
     wanted = set(hashes)
     found: HashIndex = {}
     if not wanted:
         return found
-    rows = con.execute(
+    rows: list[tuple[str, str, str | None]] = con.execute(
         "SELECT identifier_type, identifier_value, profile_id FROM identity_links"
         " UNION SELECT identifier_type, identifier_value, NULL FROM identity_violations"
+        " UNION SELECT subject_type, subject_value, NULL FROM consent_ledger"
+        "  WHERE (subject_type, subject_value) NOT IN (SELECT identifier_type,"
+        "  identifier_value FROM identity_links)"  # hashed once, with its profile
     ).fetchall()
+    rows += [(kind, value, None) for kind, value in _quarantined(con)]
     digest = suppression.hash
     for kind, value, profile_id in rows:
         key = digest(f"{kind}:{value}")
         if key in wanted:
             found.setdefault(key, []).append((kind, value, profile_id))
+    return found
+
+
+def _quarantined(con: duckdb.DuckDBPyConnection) -> set[tuple[str, str]]:
+    """Every identifier quarantined payloads mention (best effort, see `payloads`)."""
+    mappings: dict[str, Mapping | None] = {}
+
+    def mapping_of(import_id: str) -> Mapping | None:
+        if import_id not in mappings:
+            try:
+                document = import_mapping(con, import_id)
+                mappings[import_id] = parse_mapping(document) if document else None
+            except MappingError:
+                mappings[import_id] = None
+        return mappings[import_id]
+
+    found: set[tuple[str, str]] = set()
+    for stage, payload in con.execute("SELECT stage, payload FROM quarantine").fetchall():
+        for text in payload_identifiers(stage, payload, mapping_of):
+            kind, _, value = text.partition(":")
+            if value:
+                found.add((kind, value))
     return found
 
 

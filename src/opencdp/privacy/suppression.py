@@ -22,11 +22,18 @@ from typing import Any, Protocol
 
 import duckdb
 
+from opencdp.collect.identifiers import message_identifiers
 from opencdp.config import Settings
 from opencdp.crypto import derive_key, load_master_key
+from opencdp.hygiene import normalize_value
+from opencdp.hygiene.options import HygieneOptions
 
 PURPOSE = "suppression"
 _CLEAN_CACHE = 200_000  # identifiers remembered as not suppressed, at most
+
+
+class IdentifierSuppressed(ValueError):
+    """A write about an erased person's identifier, refused (not stored)."""
 
 
 class Screened(Protocol):
@@ -205,19 +212,47 @@ def drop_counts(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
             for s, st, d, n in rows]  # fmt: skip
 
 
-def raw_identifiers(message: object) -> list[str]:
-    """The plain identifiers of a message that failed validation (not normalised by hygiene,
-    so only user and anonymous ids and a trimmed, lower-cased e-mail are reliable)."""
+def raw_identifiers(message: object, region: str | None = None) -> list[str]:
+    """The identifiers of a message that failed validation, best effort: everything the
+    collector would have listed (user, anonymous and previous ids, e-mail and phone of the
+    traits and `context.traits`, device id, external ids), as given and trimmed, with
+    e-mail addresses and phone numbers also as hygiene would have stored them (lower-cased;
+    E.164, with `region` for numbers without a country code)."""
     if not isinstance(message, dict):
         return []
-    found = []
-    for field, kind in (("userId", "user_id"), ("anonymousId", "anonymous_id")):
-        value = message.get(field)
-        if isinstance(value, str | int) and not isinstance(value, bool) and str(value).strip():
-            found.append(f"{kind}:{str(value).strip()}")
     context = message.get("context")
-    for traits in (message.get("traits"), context.get("traits") if isinstance(context, dict)
-                   else None):  # fmt: skip
-        if isinstance(traits, dict) and isinstance(traits.get("email"), str):
-            found.append("email:" + traits["email"].strip().lower())
-    return found
+    traits = message.get("traits")
+    get = message.get
+    found = message_identifiers(
+        "identify", _raw_text(get("userId")), _raw_text(get("anonymousId")),
+        _raw_text(get("previousId")), traits if isinstance(traits, dict) else None,
+        context if isinstance(context, dict) else {},
+    ) or []  # fmt: skip
+    for key in ("userId", "anonymousId"):  # the collector keeps ids untrimmed
+        value = message.get(key)
+        if isinstance(value, str) and value.strip() and value != value.strip():
+            found.append(("user_id:" if key == "userId" else "anonymous_id:") + value)
+    return with_cleaned(found, region)
+
+
+def with_cleaned(identifiers: list[str], region: str | None = None) -> list[str]:
+    """`identifiers` plus their e-mail addresses and phone numbers as hygiene stores them."""
+    found = list(identifiers)
+    options = HygieneOptions(default_region=region)
+    for text in identifiers:
+        kind, _, value = text.partition(":")
+        if kind in ("email", "phone"):
+            cleaned = normalize_value(kind, value, options=options).value
+            if cleaned is not None:
+                found.append(f"{kind}:{cleaned}")
+            if kind == "email":
+                found.append("email:" + value.strip().lower())
+    return list(dict.fromkeys(found))
+
+
+def _raw_text(value: object) -> str | None:
+    if isinstance(value, str):
+        return value.strip() or None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return None

@@ -27,7 +27,7 @@ class Prepared:
 
     records: pa.Table  # record_id, record_key, content_hash, identifiers, traits, original, fixes
     events: pa.Table  # message_id, message_key, user_id, event, timestamp, properties, context
-    rejections: pa.Table  # row, reasons (list), original
+    rejections: pa.Table  # row, reasons (list), original, identifiers (cleaned, JSON)
 
     @property
     def weight(self) -> int:
@@ -190,7 +190,8 @@ class BatchPreparer:
             _records(con, mapping, self.source_id),
             _events(con, mapping, self.source_id),
             con.sql(
-                "SELECT row_number AS row, list_concat(unusable, problems) AS reasons, original"
+                "SELECT row_number AS row, list_concat(unusable, problems) AS reasons, original,"
+                " identifiers::VARCHAR AS identifiers"  # screened against erased people
                 " FROM cleaned WHERE len(unusable) > 0 ORDER BY row_number"
             ).to_arrow_table(),
         )

@@ -35,6 +35,7 @@ from opencdp.predict.recommend import (
     top_items,
 )
 from opencdp.predict.scores import write_scores
+from opencdp.privacy.guard import EXISTING
 
 DEFAULTS: dict[str, Any] = {"by": "product", "top": 10, "holdout_days": 30, "view_weight": 0.25,
                             "exclude_purchased": True, "algorithm": "ease", "max_items": 3000,
@@ -139,8 +140,10 @@ def _run(read: Read, write: Write, record: registry.ModelRecord, options: dict[s
         try:
             con.execute("DELETE FROM profile_recommendations WHERE model_id IN (SELECT model_id"
                         " FROM prediction_models WHERE name = ?)", [name])  # fmt: skip
+            # Only profiles that still exist: one erased while the model was fitted stays so.
             con.execute("INSERT INTO profile_recommendations SELECT profile_id, ?, rank, item,"
-                        " score FROM _predict_recs", [record.model_id])  # fmt: skip
+                        f" score FROM _predict_recs SEMI JOIN {EXISTING} e USING (profile_id)",
+                        [record.model_id])  # fmt: skip
         finally:
             con.unregister("_predict_recs")
         first = best[:, 0] >= 0
