@@ -109,3 +109,20 @@ def test_a_failure_before_the_database_step_fails_without_quoting_data(
         assert "ValueError" in failed["error"]
         assert admin.get_profile(ANN.email), "nothing was deleted"
         assert entries(settings) == [], "nor journalled"
+
+
+def test_the_cli_receipt_says_what_was_not_cleaned():
+    from opencdp.cli.privacy import _receipt_text
+
+    text = _receipt_text({
+        "request_id": "pr_1", "status": "running", "error": "RuntimeError in keys.py:3; ...",
+        "receipt": {"found": True, "tables": {"events": 3},
+                    "database_destinations": [{"destination": "wh", "rows_deleted": 1}],
+                    "files_failed": [{"destination": "crm", "file": "/out/crm-1.parquet",
+                                      "error": "ArrowInvalid: the file could not be read"},
+                                     {"destination": "old-wh", "error": "OperationalError"}]},
+    })  # fmt: skip
+    assert "rows deleted from database destination wh: 1" in text
+    assert "NOT cleaned, see to it by hand: /out/crm-1.parquet (ArrowInvalid" in text
+    assert "destination old-wh (OperationalError)" in text
+    assert text.endswith("not finished: RuntimeError in keys.py:3; ...")

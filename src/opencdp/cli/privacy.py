@@ -57,6 +57,8 @@ def erase(ctx: click.Context, identifier: str, yes: bool, as_json: bool) -> None
     with open_backend(settings_from(ctx)) as backend:
         request = backend.privacy_erase(identifier)
     emit(request, as_json, _receipt_text(request))
+    if request["status"] != "completed":  # deleted, but a later step is to be retried
+        ctx.exit(1)
 
 
 def _receipt_text(request: dict[str, Any]) -> str:
@@ -69,12 +71,20 @@ def _receipt_text(request: dict[str, Any]) -> str:
         lines.append("  rows deleted: " + ", ".join(f"{t} {n}" for t, n in sorted(tables.items())))
     for item in receipt.get("files", []):
         lines.append(f"  file rewritten: {item['file']} (-{item['rows_removed']} rows)")
+    for item in receipt.get("database_destinations", []):
+        lines.append(f"  rows deleted from database destination {item['destination']}:"
+                     f" {item['rows_deleted']}")  # fmt: skip
+    for item in receipt.get("files_failed", []):
+        where = item.get("file") or f"destination {item.get('destination')}"
+        lines.append(f"  NOT cleaned, see to it by hand: {where} ({item['error']})")
     if receipt.get("exports_deleted"):
         lines.append(f"  stored access exports deleted: {receipt['exports_deleted']}")
     if receipt.get("destinations_to_notify"):
         lines.append("  destinations that held the person (ask them to delete too): "
                      + ", ".join(receipt["destinations_to_notify"]))  # fmt: skip
     lines.append(f"  identifiers suppressed: {receipt.get('suppressed_identifiers', 0)}")
+    if request.get("error"):
+        lines.append(f"  not finished: {request['error']}")
     return "\n".join(lines)
 
 
