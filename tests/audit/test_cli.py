@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import getpass
 import json
+from collections.abc import Iterator
+from pathlib import Path
 
 import duckdb
+import pytest
 
 from opencdp.admin import Admin
 from opencdp.audit.model import Actor, Entry
 from opencdp.config import load_settings
 from opencdp.workspace import Workspace
-from tests.cli.conftest import run
+from tests.cli.conftest import ThreadServer, cli, run
 from tests.collecting import collect
+from tests.conftest import free_port
 
 
 def _populate(data_dir) -> str:
@@ -28,8 +32,8 @@ def _populate(data_dir) -> str:
 def test_offline_commands_are_audited_as_the_local_user(tmp_path):
     data_dir = tmp_path / "data"
     profile_id = _populate(data_dir)
-    run(data_dir, "--reason", "ticket 9", "profiles", "get", "u1")
-    report = run(data_dir, "audit", "report", "--profile", "u1").stdout
+    run(data_dir, "--reason", "ticket 9", "profiles", "get", "u1")  # a real process
+    report = cli(data_dir, "audit", "report", "--profile", "u1").stdout  # in this process
     user = getpass.getuser()
     assert report.startswith(f"u1 → {profile_id}")
     assert f"cli:{user} (admin): 1 — profile.read 1" in report
@@ -39,10 +43,20 @@ def test_offline_commands_are_audited_as_the_local_user(tmp_path):
     assert [e["action"] for e in entries] == ["audit.report", "profile.read"]
 
 
-def test_through_a_server_the_cli_sends_its_reason_and_user(server):
-    refused = server.cli("--reason", "ticket 10", "profiles", "get", "nobody", check=False)
+@pytest.fixture
+def threaded(tmp_path: Path) -> Iterator[ThreadServer]:
+    server = ThreadServer(tmp_path / "data", free_port())
+    server.data_dir.mkdir(parents=True)
+    server.start()
+    yield server
+    server.stop()
+
+
+def test_through_a_server_the_cli_sends_its_reason_and_user(threaded):
+    refused = run(threaded.data_dir, "--reason", "ticket 10", "profiles", "get", "nobody",
+                  check=False)  # fmt: skip
     assert refused.returncode == 1
-    log = json.loads(server.cli("audit", "log", "--action", "profile", "--json").stdout)
+    log = json.loads(cli(threaded.data_dir, "audit", "log", "--action", "profile", "--json").stdout)
     read = log[0]
     assert read["action"] == "profile.read" and read["outcome"] == "not_found"
     assert read["actor"] == "admin_token:admin" and read["reason"] == "ticket 10"

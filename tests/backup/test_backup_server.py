@@ -13,6 +13,7 @@ import duckdb
 import httpx
 import pytest
 
+from tests.cli.conftest import cli
 from tests.conftest import ServerProcess, free_port
 
 BATCH = 50
@@ -28,9 +29,10 @@ class Collector:
     acked: list[tuple[int, float, float]] = field(default_factory=list)  # (n, sent, answered)
     failures: list[str] = field(default_factory=list)
     stop: threading.Event = field(default_factory=threading.Event)
+    size: int = BATCH  # messages a batch
 
     def ids(self, n: int) -> list[str]:
-        return [f"{self.prefix}-{n}-{i}" for i in range(BATCH)]
+        return [f"{self.prefix}-{n}-{i}" for i in range(self.size)]
 
     def body(self, n: int) -> dict[str, object]:
         return {"batch": [{"type": "track", "event": "Item Viewed", "messageId": m,
@@ -62,10 +64,11 @@ def restored_message_ids(data_dir: Path) -> set[str]:
 
 
 def test_backup_while_collecting_loses_no_acknowledged_event(server: ServerProcess, tmp_path):
-    key = str(server.create_source("web")["write_key"])
-    loader = Collector(server.url, key, "pre")
+    key = str(json.loads(cli(server.data_dir, "sources", "create", "web", "--json").stdout)[
+        "write_key"])  # fmt: skip
+    loader = Collector(server.url, key, "pre", size=500)
     with httpx.Client(timeout=30) as client:
-        for n in range(200):  # 10,000 events first, so the backup takes a moment
+        for n in range(20):  # 10,000 events first, so the backup takes a moment
             loader.post(client, n)
     collector = Collector(server.url, key, "live")
     thread = threading.Thread(target=collector.run, args=(0,))
@@ -89,10 +92,11 @@ def test_backup_while_collecting_loses_no_acknowledged_event(server: ServerProce
     assert made["server_copy"] and (server.data_dir / "backups" / made["server_copy"]).exists()
 
     server.stop()
-    restored = server.cli("restore", str(tmp_path / "live.cdpbackup"), "--json", check=False)
+    restored = cli(server.data_dir, "restore", str(tmp_path / "live.cdpbackup"), "--json",
+                   check=False)  # fmt: skip
     assert restored.returncode == 0, restored.stderr
     ids = restored_message_ids(server.data_dir)
-    for n in range(200):
+    for n in range(20):
         assert set(loader.ids(n)) <= ids
     for n, sent, answered in collector.acked:
         present = ids.issuperset(collector.ids(n))
@@ -102,28 +106,30 @@ def test_backup_while_collecting_loses_no_acknowledged_event(server: ServerProce
         if sent > ended:
             assert not present, f"batch {n} was sent after the backup finished"
     assert len(ids) == 10_000 + BATCH * sum(
-        ids.issuperset(collector.ids(n)) for n, _, _ in collector.acked)
+        ids.issuperset(collector.ids(n)) for n, _, _ in collector.acked
+    )
 
     # the restored directory serves again; what it holds is still deduplicated
     server.start()
     first = collector.acked[0][0]
     with httpx.Client(timeout=30) as client:
         collector.post(client, first)
-    count = json.loads(server.cli("events", "count", "--json").stdout)["total"]
+    count = json.loads(cli(server.data_dir, "events", "count", "--json").stdout)["total"]
     assert count == len(ids)
 
 
 def test_restore_is_refused_while_the_server_runs(server: ServerProcess, tmp_path):
-    key = str(server.create_source("web")["write_key"])
+    key = str(json.loads(cli(server.data_dir, "sources", "create", "web", "--json").stdout)[
+        "write_key"])  # fmt: skip
     Collector(server.url, key, "x").post(httpx.Client(), 0)
-    made = json.loads(server.cli("backup", "--json").stdout)
+    made = json.loads(cli(server.data_dir, "backup", "--json").stdout)
     assert Path(made["path"]).parent == server.data_dir / "backups"
-    refused = server.cli("restore", made["path"], check=False)
+    refused = server.cli("restore", made["path"], check=False)  # a real process
     assert refused.returncode == 1
     assert "in use by a running opencdp server" in refused.stderr
     assert "Traceback" not in refused.stderr
-    assert json.loads(server.cli("events", "count", "--json").stdout)["total"] == BATCH
-    listed = json.loads(server.cli("backups", "list", "--json").stdout)
+    assert json.loads(cli(server.data_dir, "events", "count", "--json").stdout)["total"] == BATCH
+    listed = json.loads(cli(server.data_dir, "backups", "list", "--json").stdout)
     assert [b["name"] for b in listed] == [made["name"]]
     token = server.admin_token()
     headers = {"Authorization": f"Bearer {token}"}
@@ -143,24 +149,24 @@ def offline(tmp_path):
 
 
 def test_offline_backup_verify_and_clear_errors(offline: ServerProcess, tmp_path):
-    offline.create_source("web")
-    made = json.loads(offline.cli("backup", "--json").stdout)
-    verified = offline.cli("backups", "verify", made["path"])
+    cli(offline.data_dir, "sources", "create", "web")
+    made = json.loads(offline.cli("backup", "--json").stdout)  # a real process
+    verified = cli(offline.data_dir, "backups", "verify", made["path"])
     assert "intact" in verified.stdout
-    listed = offline.cli("backups", "list").stdout
+    listed = cli(offline.data_dir, "backups", "list").stdout
     assert listed.startswith(made["name"])
 
     cut = tmp_path / "cut.cdpbackup"
     cut.write_bytes(Path(made["path"]).read_bytes()[:-100])
-    out = offline.cli("restore", str(cut), check=False)
+    out = offline.cli("restore", str(cut), check=False)  # a real process
     assert out.returncode == 1 and "truncated" in out.stderr and "Traceback" not in out.stderr
 
     stranger = ServerProcess(tmp_path / "other", free_port())
     stranger.data_dir.mkdir()
     (stranger.data_dir / "master.key").write_text("A" * 43 + "=\n")
-    out = stranger.cli("restore", made["path"], check=False)
+    out = cli(stranger.data_dir, "restore", made["path"], check=False)
     assert out.returncode == 1 and "different master key" in out.stderr
     assert not (stranger.data_dir / "opencdp.duckdb").exists()
 
-    exists = offline.cli("backup", "-o", made["path"], check=False)
+    exists = cli(offline.data_dir, "backup", "-o", made["path"], check=False)
     assert exists.returncode == 1 and "exists" in exists.stderr

@@ -45,7 +45,10 @@ def test_bgnbd_fit_beats_perturbed_parameters(seed, r, alpha, a, b):
     beats_perturbed(model.log_likelihood, model.params, total)
 
 
-@settings(max_examples=6, deadline=None)
+# Derandomized: some draws (e.g. seed 1, r=2, alpha=15, s=2, beta=2) leave r and alpha
+# unidentified, the fit walks them toward the bound through the slow quadrature branch of
+# 2F1, and one example then takes minutes (119 s seen) instead of a tenth of a second.
+@settings(max_examples=6, deadline=None, derandomize=True, database=None)
 @given(seed=st.integers(0, 2**32 - 1), r=st.floats(0.3, 2.0), alpha=st.floats(2.0, 15.0),
        s=st.floats(0.3, 2.0), beta=st.floats(2.0, 15.0))  # fmt: skip
 def test_pareto_nbd_fit_beats_perturbed_parameters(seed, r, alpha, s, beta):

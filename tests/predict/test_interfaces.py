@@ -10,7 +10,8 @@ from fastapi.testclient import TestClient
 from opencdp.api.app import create_app
 from opencdp.config import load_settings
 from opencdp.workspace import Workspace, admin_token
-from tests.conftest import ServerProcess, free_port
+from tests.cli.conftest import ThreadServer, cli, run
+from tests.conftest import free_port
 from tests.predict import shop
 from tests.predict.conftest import AS_OF, shop_data
 
@@ -57,20 +58,20 @@ def test_api_trains_lists_and_reads_predictions(tmp_path):
 
 @pytest.fixture(params=["offline", "server"])
 def shop_dir(request, tmp_path):
-    proc = ServerProcess(tmp_path / "data", free_port())
-    with Workspace(load_settings(env={}, data_dir=proc.data_dir)) as ws:
+    server = ThreadServer(tmp_path / "data", free_port())  # a server in a thread, see there
+    with Workspace(load_settings(env={}, data_dir=server.data_dir)) as ws:
         ws.write(lambda con: shop.load(con, shop_data(400)))
     if request.param == "server":
-        proc.start()
-    yield proc
-    proc.stop()
+        server.start()
+    yield server
+    server.stop()
 
 
 def test_cli_trains_and_shows_predictions_offline_and_through_the_server(shop_dir):
-    out = shop_dir.cli("predict", "clv", "--as-of", AS_OF, "--json")
+    out = cli(shop_dir.data_dir, "predict", "clv", "--as-of", AS_OF, "--json")  # in-process
     model = json.loads(out.stdout)
     assert model["kind"] == "clv" and model["metrics"]["holdout"]["correlation"] > 0.5
-    text = shop_dir.cli("predict", "models").stdout
+    text = cli(shop_dir.data_dir, "predict", "models").stdout
     assert model["model_id"] in text and "bgnbd+gamma_gamma" in text
-    failed = shop_dir.cli("predict", "show", "nope", check=False)
+    failed = run(shop_dir.data_dir, "predict", "show", "nope", check=False)  # a real process
     assert failed.returncode == 1 and "no prediction named 'nope'" in failed.stderr
