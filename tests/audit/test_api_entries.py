@@ -116,6 +116,13 @@ def test_logins_and_a_users_reads_name_the_user(client, headers, populated, ws):
         "SELECT actor_name, target FROM audit_log WHERE action = 'auth.login'"
         " AND outcome = 'denied'").fetchall())  # fmt: skip
     assert stored and not any("alice" in str(value) for row in stored for value in row)
+    typed = "my secret passphrase " * 6  # longer than a name may be: refused, still audited
+    assert client.post("/v1/auth/login", json={"name": typed, "password": "x"}).status_code == 400
+    refused = recorded(ws, limit=1)[0]
+    assert refused["action"] == "auth.login" and refused["actor"].startswith("unverified:unknown")
+    sql = "SELECT actor_name, target FROM audit_log WHERE seq = ?"
+    raw = ws.read(lambda con: con.execute(sql, [refused["seq"]]).fetchone())
+    assert raw is not None and not any("passphrase" in str(value) for value in raw)
     r = client.post("/v1/auth/login", json={"name": "alice", "password": "correct horse 1"})
     assert r.status_code == 200, r.text
     session = r.json()

@@ -164,10 +164,9 @@ class AuditLog:
     def _hide_typed_name(self, entry: Entry) -> None:
         """A failed login names whatever was typed, which may be a password: keep it only
         as a keyed hash, so attempts on one name still group together."""
-        typed = entry.actor.name
-        entry.actor = replace(entry.actor, name=unverified_name(self.keys, typed))
-        if entry.target is not None and entry.target.strip() == typed.strip():
-            entry.target = entry.actor.name
+        entry.actor = replace(entry.actor, name=unverified_name(self.keys, entry.actor.name))
+        if entry.target is not None:  # the name again (a login's target), perhaps less cut
+            entry.target = unverified_name(self.keys, entry.target)
 
     def flush(self) -> None:
         """Wait until every entry recorded before this call is committed (entries other
