@@ -13,7 +13,6 @@ churned), `<name>_purchases` (expected purchases in the next `purchase_days`) an
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -32,7 +31,7 @@ from opencdp.predict.btyd import (
 )
 from opencdp.predict.btyd.clv import discounted_value
 from opencdp.predict.btyd.mle import FitFailed
-from opencdp.predict.jobs.common import Read, Write, finish, record_failure, round_floats
+from opencdp.predict.jobs.common import Read, Write, finish, round_floats, run_recorded
 from opencdp.predict.purchases import ORDER_EVENT, purchase_counts, purchase_summaries
 from opencdp.predict.scores import write_scores
 
@@ -62,13 +61,11 @@ def options_of(given: dict[str, Any]) -> dict[str, Any]:
 def run(read: Read, write: Write, name: str, given: dict[str, Any],
         now: datetime) -> dict[str, Any]:  # fmt: skip
     options = options_of(given)
-    started = time.perf_counter()
     record = registry.ModelRecord(name, "clv", f"{options['model']}+gamma_gamma", options, now)
-    try:
-        return _run(read, write, record, options, now, started)
-    except (FitFailed, ValueError) as exc:
-        record_failure(write, record, started, now, exc)
-        raise
+    return run_recorded(
+        write, record, now, lambda started: _run(read, write, record, options, now, started),
+        (FitFailed, ValueError),
+    )
 
 
 def _run(read: Read, write: Write, record: registry.ModelRecord, options: dict[str, Any],

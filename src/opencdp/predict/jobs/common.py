@@ -35,10 +35,23 @@ def finish(write: Write, record: registry.ModelRecord, started: float, now: date
     return result
 
 
-def record_failure(write: Write, record: registry.ModelRecord, started: float, now: datetime,
-                   error: Exception) -> None:  # fmt: skip
-    record.seconds = time.perf_counter() - started
-    write(lambda con: registry.record_model(con, record, now, error=str(error)))
+def run_recorded(
+    write: Write,
+    record: registry.ModelRecord,
+    now: datetime,
+    body: Callable[[float], dict[str, Any]],
+    failures: tuple[type[Exception], ...] = (ValueError,),
+) -> dict[str, Any]:
+    """Run a job's `body(started)`; a refusal or failed fit is kept in the registry (so a
+    model's history shows why it did not train) before it reaches the caller."""
+    started = time.perf_counter()
+    try:
+        return body(started)
+    except failures as exc:
+        record.seconds = time.perf_counter() - started
+        error = str(exc)
+        write(lambda con: registry.record_model(con, record, now, error=error))
+        raise
 
 
 def round_floats(values: dict[str, float], digits: int = 6) -> dict[str, float]:

@@ -5,7 +5,6 @@ is left out, and so is the first one (history rarely starts on its first day).""
 
 from __future__ import annotations
 
-import time
 from datetime import datetime
 from typing import Any
 
@@ -13,7 +12,7 @@ import numpy as np
 
 from opencdp.predict import registry
 from opencdp.predict.forecast import backtest, fit
-from opencdp.predict.jobs.common import Read, Write, finish, record_failure
+from opencdp.predict.jobs.common import Read, Write, finish, run_recorded
 from opencdp.predict.purchases import AMOUNT_SQL, ORDER_EVENT
 
 DEFAULTS: dict[str, Any] = {"period": "week", "horizon": None, "measure": "revenue",
@@ -55,13 +54,10 @@ def options_of(given: dict[str, Any]) -> dict[str, Any]:
 def run(read: Read, write: Write, name: str, given: dict[str, Any],
         now: datetime) -> dict[str, Any]:  # fmt: skip
     options = options_of(given)
-    started = time.perf_counter()
     record = registry.ModelRecord(name, "forecast", "seasonal_trend", options, now)
-    try:
-        return _run(read, write, record, options, now, started)
-    except ValueError as exc:
-        record_failure(write, record, started, now, exc)
-        raise
+    return run_recorded(
+        write, record, now, lambda started: _run(read, write, record, options, now, started)
+    )
 
 
 def _run(read: Read, write: Write, record: registry.ModelRecord, options: dict[str, Any],

@@ -12,7 +12,6 @@ Propensity: outcome = the `event` happened. Churn: outcome = no interaction at a
 
 from __future__ import annotations
 
-import time
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,7 +20,7 @@ import numpy as np
 
 from opencdp.predict import registry
 from opencdp.predict.features import Features, features_at, outcomes
-from opencdp.predict.jobs.common import Read, Write, finish, record_failure
+from opencdp.predict.jobs.common import Read, Write, finish, run_recorded
 from opencdp.predict.metrics import auc, classification_report
 from opencdp.predict.propensity import ALGORITHMS, NotEnoughExamples, train
 from opencdp.predict.purchases import ORDER_EVENT
@@ -54,13 +53,11 @@ def tier(percentile: float) -> str:
 def run(read: Read, write: Write, name: str, kind: str, given: dict[str, Any],
         now: datetime) -> dict[str, Any]:  # fmt: skip
     options = options_of(kind, given)
-    started = time.perf_counter()
     record = registry.ModelRecord(name, kind, options["algorithm"], options, now)
-    try:
-        return _run(read, write, record, kind, options, now, started)
-    except (NotEnoughExamples, ValueError) as exc:
-        record_failure(write, record, started, now, exc)
-        raise
+    return run_recorded(
+        write, record, now, lambda started: _run(read, write, record, kind, options, now, started),
+        (NotEnoughExamples, ValueError),
+    )
 
 
 def _run(read: Read, write: Write, record: registry.ModelRecord, kind: str,

@@ -13,7 +13,6 @@ Writes the top `top` items per profile to `profile_recommendations`, and the pre
 
 from __future__ import annotations
 
-import time
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,7 +23,7 @@ from numpy.typing import NDArray
 from scipy import sparse
 
 from opencdp.predict import registry
-from opencdp.predict.jobs.common import Read, Write, finish, record_failure
+from opencdp.predict.jobs.common import Read, Write, finish, run_recorded
 from opencdp.predict.purchases import ORDER_EVENT, VIEW_EVENT, floats
 from opencdp.predict.recommend import (
     ItemModel,
@@ -81,13 +80,10 @@ def options_of(given: dict[str, Any]) -> dict[str, Any]:
 def run(read: Read, write: Write, name: str, given: dict[str, Any],
         now: datetime) -> dict[str, Any]:  # fmt: skip
     options = options_of(given)
-    started = time.perf_counter()
     record = registry.ModelRecord(name, "recommend", options["algorithm"], options, now)
-    try:
-        return _run(read, write, record, options, now, started)
-    except ValueError as exc:
-        record_failure(write, record, started, now, exc)
-        raise
+    return run_recorded(
+        write, record, now, lambda started: _run(read, write, record, options, now, started)
+    )
 
 
 def _run(read: Read, write: Write, record: registry.ModelRecord, options: dict[str, Any],
