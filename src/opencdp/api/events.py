@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
-from pathlib import Path
 from typing import Any, Literal
 
 from fastapi import APIRouter, Body, Query, Request
-from starlette.background import BackgroundTask
 from starlette.responses import FileResponse
 
 from opencdp.admin import Admin
+from opencdp.api.export_files import MEDIA_TYPES, file_response
 from opencdp.api.masking import export_masking
-
-_MEDIA = {
-    "jsonl": "application/x-ndjson",
-    "csv": "text/csv",
-    "parquet": "application/vnd.apache.parquet",
-}
 
 
 def events_router(admin: Admin) -> APIRouter:
@@ -35,7 +26,7 @@ def events_router(admin: Admin) -> APIRouter:
     @router.get(
         "/v1/events/export", response_class=FileResponse,
         responses={200: {"description": "The events as a file (X-Row-Count: how many)",
-                         "content": {media: {} for media in _MEDIA.values()}}},
+                         "content": {media: {} for media in MEDIA_TYPES.values()}}},
     )  # fmt: skip
     def export(
         request: Request,
@@ -45,20 +36,8 @@ def events_router(admin: Admin) -> APIRouter:
             None, description="Only the events of people consenting to this purpose"
         ),
     ) -> FileResponse:
-        handle, name = tempfile.mkstemp(prefix="opencdp-export-", suffix=f".{format}")
-        os.close(handle)
-        path = Path(name)
-        try:
-            rows = admin.export_events(path, format, source, export_masking(request),
-                                       purpose=purpose)  # fmt: skip
-        except Exception:
-            path.unlink(missing_ok=True)
-            raise
-        return FileResponse(
-            path, media_type=_MEDIA[format], filename=f"events.{format}",
-            headers={"X-Row-Count": str(rows)},
-            background=BackgroundTask(path.unlink, missing_ok=True),
-        )  # fmt: skip
+        return file_response("events", format, lambda path: admin.export_events(
+            path, format, source, export_masking(request), purpose=purpose))  # fmt: skip
 
     @router.get("/v1/quarantine", tags=["quarantine"])
     def list_quarantine(

@@ -6,26 +6,18 @@ Like destinations, these name a purpose and carry only the people whose consent 
 
 from __future__ import annotations
 
-import os
-import tempfile
-from pathlib import Path
 from typing import Any, Literal
 
 from fastapi import APIRouter, Query
-from starlette.background import BackgroundTask
 from starlette.responses import FileResponse
 
 from opencdp.admin import Admin
+from opencdp.api.export_files import MEDIA_TYPES, file_response
 
-_MEDIA = {
-    "jsonl": "application/x-ndjson",
-    "csv": "text/csv",
-    "parquet": "application/vnd.apache.parquet",
-}
 Format = Literal["jsonl", "csv", "parquet"]
 # The schema names the file types a download can have (X-Row-Count: how many rows).
 _FILE: dict[int | str, dict[str, Any]] = {
-    200: {"description": "The people as a file", "content": {m: {} for m in _MEDIA.values()}}
+    200: {"description": "The people as a file", "content": {m: {} for m in MEDIA_TYPES.values()}}
 }
 _PURPOSE = Query(min_length=1, description="Only people consenting to this purpose")
 
@@ -34,19 +26,9 @@ def exports_router(admin: Admin) -> APIRouter:
     router = APIRouter(tags=["profiles"])
 
     def respond(name: str, fmt: str, purpose: str, segment: str | None) -> FileResponse:
-        handle, temp = tempfile.mkstemp(prefix="opencdp-export-", suffix=f".{fmt}")
-        os.close(handle)
-        path = Path(temp)
-        try:
-            rows = admin.export_people(path, fmt, purpose, segment)
-        except Exception:
-            path.unlink(missing_ok=True)
-            raise
-        return FileResponse(
-            path, media_type=_MEDIA[fmt], filename=f"{name}.{fmt}",
-            headers={"X-Row-Count": str(rows)},
-            background=BackgroundTask(path.unlink, missing_ok=True),
-        )  # fmt: skip
+        return file_response(
+            name, fmt, lambda path: admin.export_people(path, fmt, purpose, segment)
+        )
 
     @router.get("/v1/profiles/export", response_class=FileResponse, responses=_FILE)
     def export_profiles(
