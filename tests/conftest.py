@@ -19,6 +19,18 @@ import pytest
 from opencdp.config import Settings, load_settings
 from opencdp.workspace import Workspace
 
+# `OPENCDP_TEST_ENCRYPTION=1 scripts/test` runs the suite with field encryption on in every
+# new data directory (Settings built in tests and server or CLI child processes alike).
+ENCRYPTED = os.environ.get("OPENCDP_TEST_ENCRYPTION") == "1"
+if ENCRYPTED:
+    _plain_init = Settings.__init__
+
+    def _encrypted_init(self: Settings, *args: object, **kwargs: object) -> None:
+        kwargs.setdefault("field_encryption", True)
+        _plain_init(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    Settings.__init__ = _encrypted_init  # type: ignore[method-assign]
+
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
@@ -55,6 +67,8 @@ class ServerProcess:
     def env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("OPENCDP_")}
         env["OPENCDP_DATA_DIR"] = str(self.data_dir)
+        if ENCRYPTED:
+            env["OPENCDP_FIELD_ENCRYPTION"] = "true"
         return env
 
     def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:

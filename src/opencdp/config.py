@@ -47,6 +47,13 @@ class Settings:
         "File holding the master key when `master_key` is empty; default "
         "`<data_dir>/master.key`, created once (mode 0600). Keep a copy apart from backups.",
     )
+    field_encryption: bool = _setting(
+        False,
+        "Encrypt personal data at rest in new data directories: identifiers stored as keyed "
+        "pseudonyms, personal trait and property values sealed (AES-GCM) under a key per "
+        "person kept in `<data_dir>/keystore.sqlite`, destroyed on erasure. A directory "
+        "keeps the mode it was created in. See docs/design/encryption-at-rest.md.",
+    )
     backup_dir: Path | None = _setting(
         None,
         "Directory the server (and `opencdp backup` without `-o`) writes backups into; "

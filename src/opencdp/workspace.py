@@ -25,6 +25,8 @@ from opencdp.audit.system import scheduled_syncs
 from opencdp.collect.collector import Collector, IngestHandler, SourceKeys
 from opencdp.collect.event_log import EventLog
 from opencdp.config import Settings
+from opencdp.crypto.mode import open_personal_data
+from opencdp.crypto.personal import register, unregister
 from opencdp.db import Writer, WriterSaturated, open_database
 from opencdp.identity.resolver import IdentityResolver
 from opencdp.identity.stitcher import IdentityStitcher
@@ -60,10 +62,15 @@ class Workspace:
             checkpoint_wal_bytes=settings.checkpoint_wal_bytes,
             memory_limit=settings.database_memory,
         )
+        # Personal data sealed at rest (or passed through, in a plain-text directory);
+        # code holding only a connection finds it with `crypto.personal.personal_data`.
+        self.personal = open_personal_data(settings, con)
+        register(settings.database_path, self.personal)
         self.event_log = EventLog(con, settings.dedupe_messages)
         self.writer = Writer(
             con, max_pending=settings.max_pending_events, max_commit=settings.max_commit_events
         )
+        self.writer.before_commit.append(self.personal.persist_keys)
         self.source_keys = SourceKeys()
         self.source_keys.refresh(con)
         # Erased people's identifiers (keyed hashes): collection and imports drop them.
@@ -181,6 +188,8 @@ class Workspace:
             log.exception("settling computed traits at close failed")
         self.audit.close()  # entries still buffered are stored before the writer stops
         self.writer.stop()
+        unregister(self.settings.database_path)
+        self.personal.close()
 
     def __enter__(self) -> Workspace:
         return self

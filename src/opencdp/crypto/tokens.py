@@ -39,14 +39,18 @@ class Sealer:
         self.keys = keys
         self._tag_key = derive_key(master, "tags")
 
-    def seal(self, subject: str, field: str, value: str, tag_kind: str | None = None) -> str:
-        """A token for `value`; `tag_kind` (e.g. "email") adds an equality tag."""
+    def seal(
+        self, subject: str, field: str, value: str, tag_kind: str | None = None, tag: str = ""
+    ) -> str:
+        """A token for `value`; `tag_kind` (e.g. "email") adds an equality tag of `value`,
+        `tag` one the caller computed (of a normalised form of the value)."""
         if "." in subject or ":" in subject:
             raise ValueError("a subject is a pseudonym: no '.' or ':'")
         cipher = self.keys.reserve(subject)
         nonce = secrets.token_bytes(_NONCE_BYTES)
         sealed = cipher.encrypt(nonce, value.encode(), _aad(subject, field))
-        tag = self.tag(tag_kind, value) if tag_kind else ""
+        if tag_kind:
+            tag = self.tag(tag_kind, value)
         body = base64.urlsafe_b64encode(nonce + sealed).decode("ascii")
         return f"{PREFIX}{subject}.{tag}.{body}"
 

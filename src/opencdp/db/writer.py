@@ -84,6 +84,9 @@ class Writer:
         self.commits = 0
         # Called on the writer thread after each commit (e.g. to wake identity stitching).
         self.after_commit: list[Callable[[], None]] = []
+        # Called on the writer thread just before each COMMIT: data keys made for values
+        # sealed in this transaction are stored first, so no ciphertext outlives its key.
+        self.before_commit: list[Callable[[], object]] = []
 
     def start(self) -> None:
         self._thread.start()
@@ -180,6 +183,8 @@ class Writer:
                     results[i] = result
                 if callback is not None:
                     callbacks.append(callback)
+            for hook in self.before_commit:
+                hook()
             self._con.execute("COMMIT")
         except BaseException:
             self._con.execute("ROLLBACK")
