@@ -9,6 +9,7 @@ rebuild applies exactly the rules the live graph used.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -32,6 +33,10 @@ DEFAULT_BLOCKED_EMAIL_LOCAL_PARTS = frozenset({
     "noreply", "no-reply", "no_reply", "donotreply", "do-not-reply",
 })  # fmt: skip
 _ZERO_PUNCTUATION = "0+-() ."
+# With field encryption on, a placeholder is judged on its plaintext at ingest and stored as
+# `type:~<22-character pseudonym>` (crypto/personal.py `BLOCKED_MARK`): the mark is all a
+# pseudonym still says about it. Exactly that shape, so a plain value like `~bob` is unaffected.
+_BLOCKED_PSEUDONYM = re.compile(r"~[A-Za-z0-9_-]{22}")
 
 
 def _mapping(source: Mapping[str, int]) -> Mapping[str, int]:
@@ -92,7 +97,10 @@ class IdentityRules:
         return (self.priorities.get(identifier[0], self.default_priority), *identifier)
 
     def is_blocked(self, identifier: Identifier) -> bool:
-        """True for placeholder values that would glue strangers together."""
+        """True for placeholder values that would glue strangers together (a pseudonym
+        carries the verdict made on its plaintext at ingest as a leading `~`)."""
+        if _BLOCKED_PSEUDONYM.fullmatch(identifier.value):
+            return True
         text = identifier.value.strip()
         if text.casefold() in self.blocked_values:
             return True

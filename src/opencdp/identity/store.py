@@ -21,6 +21,12 @@ def profile_id_for(identifier: Identifier) -> str:
 
     The 64-bit key is `opencdp.keys.stable_key`, so SQL can derive the same id with
     DuckDB's ``md5_number_upper(type || chr(0) || value)``.
+
+    The MD5 is unkeyed, so with field encryption off anyone can test a guessed e-mail
+    against a profile id (review M5). With it on, resolution only ever sees stored
+    identifiers, whose value is the keyed pseudonym (`email:<22 chars>`), so the id is an
+    MD5 of that and guessing needs the master key. Rebuild and incremental resolution read
+    the same stored form, so they still give the same ids.
     """
     return f"{PROFILE_PREFIX}{stable_key(identifier.type, identifier.value):016x}"
 
