@@ -4,6 +4,12 @@ Everything is read from the identity tables, the event log and the imported reco
 profile is derived, never stored, so it is always as current as identity resolution.
 Computed traits, segments, consents and prediction scores come from the tables those stages
 keep for every profile.
+
+With field encryption on, identifiers are stored as pseudonyms and personal values as sealed
+tokens; the view reads them as stored and, for a caller who may read personal data, opens
+them at the edge: identifiers (and those of merges) through the `identifier_values` vault,
+traits, timeline data and computed traits token by token. A masked caller gets the stored
+forms, which masking hides anyway, and costs no decryption.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from typing import Any
 import duckdb
 import orjson
 
+from opencdp.crypto.personal import PersonalData, personal_data
 from opencdp.keys import stable_key
 from opencdp.profiles.event_order import sorted_through
 
@@ -29,6 +36,14 @@ SELECT seq, type, event, "timestamp", source_id, traits FROM (
 """
 
 
+# Sealed values differ per statement, so distinct values are counted by equality tag (R6);
+# a token without a tag (free text) counts as itself, a plain value as its text.
+_DISTINCT_VALUE = (
+    "CASE WHEN value ->> '$' LIKE 'enc1:%' AND split_part(value ->> '$', '.', 2) <> ''"
+    " THEN 'tag:' || split_part(value ->> '$', '.', 2) ELSE value::VARCHAR END"
+)
+
+
 def profile_view(
     con: duckdb.DuckDBPyConnection,
     profile_id: str,
@@ -36,23 +51,60 @@ def profile_view(
     limit: int = 50,
     before: int | None = None,
     event: str | None = None,
+    decrypt: bool = True,
 ) -> dict[str, Any]:
-    """The whole profile; the timeline newest first, `limit` items before seq `before`."""
-    identifiers = con.execute(
+    """The whole profile; the timeline newest first, `limit` items before seq `before`.
+
+    `decrypt=False` (callers without `pii:read`) leaves pseudonyms and tokens as stored."""
+    stored = con.execute(
         "SELECT identifier_type, identifier_value FROM identity_links WHERE profile_id = ?"
         " ORDER BY identifier_type, identifier_value",
         [profile_id],
     ).fetchall()
-    params = _identifier_params(identifiers)
+    personal = personal_data(con) if decrypt else None
+    plain = _plain_identifiers(con, personal, stored)
+    identifiers = sorted((t, plain.get((t, v), v)) for t, v in stored)
+    params = _identifier_params(stored)
     own = {"profile": profile_id, "sorted": sorted_through(con)}
-    return {
+    view = {
         "profile_id": profile_id,
         "identifiers": [{"type": t, "value": v} for t, v in identifiers],
         "traits": _traits(con, params, own),
         "timeline": _timeline(con, params, own, limit, before, event),
-        "merges": _merges(con, profile_id),
+        "merges": _merges(con, profile_id, personal),
         **_derived(con, profile_id),
     }
+    return view if personal is None else _opened(personal, view)
+
+
+def _opened(personal: PersonalData, view: dict[str, Any]) -> dict[str, Any]:
+    """The view with every sealed value opened (one key load for all of them)."""
+    opened = personal.open_all(
+        {key: view[key] for key in ("traits", "timeline", "computed_traits")}
+    )
+    return {**view, **opened}
+
+
+def _plain_identifiers(
+    con: duckdb.DuckDBPyConnection,
+    personal: PersonalData | None,
+    stored: list[tuple[str, str]],
+) -> dict[tuple[str, str], str]:
+    """(type, stored value) → plaintext, from the vault; empty when off or not decrypting."""
+    if personal is None or not personal.enabled or not stored:
+        return {}
+    wanted = sorted({f"{t}:{v}" for t, v in stored})
+    rows = con.execute(
+        "SELECT identifier, any_value(token) FROM identifier_values"
+        " WHERE identifier IN (SELECT unnest($wanted)) GROUP BY identifier",
+        {"wanted": wanted},
+    ).fetchall()
+    personal.warm(token for _, token in rows)
+    found: dict[tuple[str, str], str] = {}
+    for identifier, token in rows:
+        kind, _, value = str(identifier).partition(":")
+        found[(kind, value)] = str(personal.open(token))
+    return found
 
 
 def _derived(con: duckdb.DuckDBPyConnection, profile_id: str) -> dict[str, Any]:
@@ -109,7 +161,7 @@ def _traits(
         ")"
         " SELECT trait, arg_max(value, seen_at)::VARCHAR, max(seen_at),"
         "  arg_max(source_id, seen_at), arg_max(origin, seen_at), arg_max(origin_id, seen_at),"
-        "  count(DISTINCT value::VARCHAR)"
+        f"  count(DISTINCT {_DISTINCT_VALUE})"
         " FROM candidates GROUP BY trait ORDER BY trait",
         {**own, "records": params["records"]},
     ).fetchall()
@@ -175,7 +227,9 @@ def _timeline(
     return {"items": items, "next_before": items[-1]["seq"] if more and items else None}
 
 
-def _merges(con: duckdb.DuckDBPyConnection, profile_id: str) -> list[dict[str, Any]]:
+def _merges(
+    con: duckdb.DuckDBPyConnection, profile_id: str, personal: PersonalData | None = None
+) -> list[dict[str, Any]]:
     """Every merge that built this profile, oldest first, with its cause.
 
     The profile's lineage: the profiles it absorbed, the ones those absorbed, and so on.
@@ -189,8 +243,10 @@ def _merges(con: duckdb.DuckDBPyConnection, profile_id: str) -> list[dict[str, A
         " FROM identity_merges WHERE survivor IN (SELECT profile_id FROM lineage) ORDER BY seq",
         [profile_id],
     ).fetchall()
+    plain = _plain_identifiers(con, personal, [(r[2], r[3]) for r in rows])
     return [
         {"survivor": survivor, "absorbed": absorbed, "rule": rule,
-         "identifier": {"type": kind, "value": value}, "origin": origin, "seq": seq}
+         "identifier": {"type": kind, "value": plain.get((kind, value), value)},
+         "origin": origin, "seq": seq}
         for survivor, absorbed, kind, value, origin, seq, rule in rows
     ]  # fmt: skip
