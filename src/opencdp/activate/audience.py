@@ -10,6 +10,10 @@ fingerprint of the values sent) in one statement of hash joins: members not yet 
 entered, held profiles no longer in the audience have exited (left the segment, withdrew
 consent, were suppressed), and held members whose fingerprint differs were updated. The SQL
 is constant; the segment, purpose, destination and trait paths are bound parameters.
+
+With field encryption on, the email/phone fallback reads the identifiers' sealed plaintext
+from the `identifier_values` vault, fingerprints hash tags and pseudonyms (not tokens, which
+change with every statement), and `edge.open_rows` decrypts in Python just before delivery.
 """
 
 from __future__ import annotations
@@ -18,10 +22,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
-import orjson
 
 from opencdp.activate.catalog import Destination
+from opencdp.activate.edge import BY_TAG, TAGGED, UNTAGGED, Opened, open_rows
 from opencdp.activate.kinds import sent_traits
+from opencdp.crypto.personal import personal_data
 from opencdp.privacy.enforce import CONSENTED_PROFILES
 
 CONSENTED_MEMBERS = f"""
@@ -37,40 +42,68 @@ held AS (
     SELECT profile_id, fingerprint FROM destination_state WHERE destination_id = $destination_id
 ),
 wanted AS (SELECT profile_id FROM consented UNION SELECT profile_id FROM held),
-fallback AS (
-    SELECT l.profile_id,
-           min(l.identifier_value) FILTER (WHERE l.identifier_type = 'email') AS email,
-           min(l.identifier_value) FILTER (WHERE l.identifier_type = 'phone') AS phone
+links AS (
+    SELECT l.profile_id, l.identifier_type AS kind, l.identifier_value AS id,
+           l.identifier_type || ':' || l.identifier_value AS identifier
     FROM identity_links AS l
     WHERE l.identifier_type IN ('email', 'phone')
       AND l.profile_id IN (SELECT profile_id FROM wanted)
-    GROUP BY l.profile_id
+),
+vault AS (  -- sealed plaintext of pseudonymous identifiers (empty when encryption is off)
+    SELECT identifier, min(token) AS token FROM identifier_values
+    WHERE identifier IN (SELECT identifier FROM links)
+    GROUP BY identifier
+),
+fallback AS (
+    SELECT k.profile_id,
+           min(k.id) FILTER (WHERE k.kind = 'email') AS email,
+           min(k.id) FILTER (WHERE k.kind = 'phone') AS phone,
+           arg_min(CASE WHEN $sealed THEN v.token ELSE k.id END, k.id)
+               FILTER (WHERE k.kind = 'email') AS email_value,
+           arg_min(CASE WHEN $sealed THEN v.token ELSE k.id END, k.id)
+               FILTER (WHERE k.kind = 'phone') AS phone_value,
+           list({{'id': k.id, 'value': v.token}}) FILTER (WHERE k.kind = 'email' AND $sealed)
+               AS emails,
+           list({{'id': k.id, 'value': v.token}}) FILTER (WHERE k.kind = 'phone' AND $sealed)
+               AS phones
+    FROM links AS k
+    LEFT JOIN vault AS v ON v.identifier = k.identifier
+    GROUP BY k.profile_id
 ),
 valued AS (
     SELECT w.profile_id,
            CAST(to_json(list_transform(
                list_zip(json_extract(p.traits, $paths), json_extract(p.computed, $paths)),
                lambda x: coalesce(x[1], x[2]))) AS VARCHAR) AS vals,
-           f.email, f.phone
+           f.email, f.phone, f.email_value, f.phone_value, f.emails, f.phones
     FROM wanted AS w
     LEFT JOIN profiles AS p ON p.profile_id = w.profile_id
     LEFT JOIN fallback AS f ON f.profile_id = w.profile_id
 ),
 fingerprinted AS (
-    SELECT *, md5_number_upper(concat_ws(chr(0), coalesce(vals, ''), coalesce(email, ''),
-                                         coalesce(phone, ''))) AS fingerprint
-    FROM valued
+    SELECT *,
+           md5_number_upper(concat_ws(chr(0), coalesce(stable_vals, ''), coalesce(email, ''),
+                                      coalesce(phone, ''))) AS fingerprint
+    FROM (
+        SELECT *,
+               CASE WHEN $sealed THEN regexp_replace(vals, $tagged, $by_tag, 'g')
+                    ELSE vals END AS stable_vals,
+               $sealed AND (len(emails) > 1 OR len(phones) > 1
+                            OR regexp_matches(vals, $untagged)) AS reopen
+        FROM valued
+    )
 )
 SELECT v.profile_id,
        CASE WHEN c.profile_id IS NULL THEN 'exited'
             WHEN h.profile_id IS NULL THEN 'entered'
             WHEN h.fingerprint = v.fingerprint THEN 'unchanged'
             ELSE 'updated' END AS change,
-       v.vals, v.email, v.phone, v.fingerprint
+       v.vals, v.email_value, v.phone_value, v.fingerprint,
+       coalesce(v.reopen, false), v.emails, v.phones, v.stable_vals, h.fingerprint
 FROM fingerprinted AS v
 LEFT JOIN consented AS c ON c.profile_id = v.profile_id
 LEFT JOIN held AS h ON h.profile_id = v.profile_id
-WHERE $full OR change <> 'unchanged'
+WHERE $full OR change <> 'unchanged' OR v.reopen
 ORDER BY v.profile_id
 """
 
@@ -110,17 +143,21 @@ def consented_members(con: duckdb.DuckDBPyConnection, segment_id: str, purpose: 
 
 
 def plan_sync(con: duckdb.DuckDBPyConnection, destination: Destination, mode: str) -> Plan:
-    """What a sync in `mode` ('full' | 'incremental') must deliver to `destination`."""
+    """What a sync in `mode` ('full' | 'incremental') must deliver to `destination`, its
+    values in plaintext (opened at the edge when the workspace seals them)."""
     traits = sent_traits(destination.kind, destination.config)
     audience = {"segment_id": destination.segment_id, "purpose": destination.purpose}
+    personal = personal_data(con)
     rows = con.execute(
         _PLAN,
         {**audience, "destination_id": destination.destination_id,
-         "paths": [f"$.{name}" for name in traits], "full": mode == "full"},
+         "paths": [f"$.{name}" for name in traits], "full": mode == "full",
+         "sealed": personal.enabled, "tagged": TAGGED, "by_tag": BY_TAG,
+         "untagged": UNTAGGED},
     ).fetchall()  # fmt: skip
     size = _count(con, _SEGMENT_SIZE, {"segment_id": destination.segment_id})
     consented = _count(con, _CONSENTED_COUNT, audience)
-    changes = [_change(row, traits) for row in rows]
+    changes = [_change(row, traits) for row in open_rows(con, personal, rows, mode == "full")]
     return Plan(mode, traits, changes, size - consented)
 
 
@@ -129,10 +166,9 @@ def _count(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> 
     return int(rows[0][0]) if rows else 0
 
 
-def _change(row: tuple[Any, ...], traits: list[str]) -> Change:
-    profile_id, change, vals, email, phone, fingerprint = row
-    decoded = orjson.loads(vals) if vals else [None] * len(traits)
-    values = dict(zip(traits, decoded, strict=True))
+def _change(row: Opened, traits: list[str]) -> Change:
+    profile_id, change, decoded, email, phone, fingerprint = row
+    values = dict(zip(traits, decoded or [None] * len(traits), strict=True))
     if "email" in values and values["email"] is None:
         values["email"] = email
     if "phone" in values and values["phone"] is None:

@@ -6,6 +6,10 @@ of the batch who entered or were updated but may no longer be sent are taken out
 changed body gets a new key derived from the old one. A replay that succeeds records its
 members in `destination_state` like any delivery. Only pending letters replay: a later sync
 re-sends the same changes and marks older letters 'superseded'.
+
+A body holds the members' plaintext (emails, names), so with field encryption on it is
+stored sealed under a subject of its own (`letter_subject`): replay opens it, and an erasure
+of a member can shred the letter's key.
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ from opencdp.activate.errors import DeadLetterNotFound, DeadLetterNotPending
 from opencdp.activate.outcome import FailedBatch
 from opencdp.activate.retries import Sleep, post_batch
 from opencdp.activate.state import record_delivered
+from opencdp.crypto.personal import PersonalData, personal_data
+from opencdp.crypto.tokens import SHREDDED
 from opencdp.privacy.guard import GUARD, one_delivery_at_a_time, vanished
 
 _COLUMNS = ("letter_id, sync_id, idempotency_key, attempts, last_error, failed_at, status,"
@@ -38,15 +44,24 @@ def store_dead_letters(
     con: duckdb.DuckDBPyConnection, destination_id: str, sync_id: str,
     failed: list[FailedBatch], now: datetime,
 ) -> None:  # fmt: skip
+    personal = personal_data(con)
     for batch in failed:
         members = [[c.profile_id, c.change, c.fingerprint] for c in batch.changes]
+        letter_id = str(uuid.uuid4())
+        body = personal.seal(letter_subject(personal, letter_id), batch.body)
         con.execute(
             "INSERT INTO destination_dead_letters (letter_id, destination_id, sync_id,"
             " idempotency_key, body, members, attempts, last_error, failed_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [str(uuid.uuid4()), destination_id, sync_id, batch.idempotency_key, batch.body,
+            [letter_id, destination_id, sync_id, batch.idempotency_key, body,
              orjson.dumps(members).decode(), batch.attempts, batch.last_error, now],
         )  # fmt: skip
+
+
+def letter_subject(personal: PersonalData, letter_id: str) -> str:
+    """Whose key seals a dead letter's body: one subject per letter, so an erasure can
+    shred exactly the letters that hold the person ('' when encryption is off)."""
+    return personal.subject([], fallback="letter:" + letter_id)
 
 
 def supersede(con: duckdb.DuckDBPyConnection, destination_id: str) -> None:
@@ -133,7 +148,10 @@ def _load(
     if row[3] != "pending":
         raise DeadLetterNotPending(f"dead letter {letter_id!r} is {row[3]}, not pending")
     changes = [Change(p, c, {}, int(f)) for p, c, f in orjson.loads(row[2])]
-    return destination, row[0], row[1], changes
+    body = personal_data(con).open(row[1])
+    if body == SHREDDED:  # its key was shredded by an erasure
+        raise DeadLetterNotPending(f"dead letter {letter_id!r} was erased")
+    return destination, row[0], body, changes
 
 
 def _allowed(
