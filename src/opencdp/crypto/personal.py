@@ -125,6 +125,32 @@ class PersonalData:
         tag = self.tag(tag_kind, value) if tagged and tag_kind else ""
         return self._sealer.seal(subject, _FIELD, text, tag=tag)
 
+    def seal_column(
+        self, subjects: Sequence[str], values: Sequence[Any], tag_kind: str | None = None
+    ) -> list[Any]:
+        """`seal` over a whole column (imports): each row's value under its subject, the
+        tag computed once per distinct value; None stays None."""
+        if self._sealer is None:
+            return list(values)
+        tags: dict[Any, str] = {}
+        out: list[Any] = []
+        for subject, value in zip(subjects, values, strict=True):
+            if value is None:
+                out.append(None)
+                continue
+            tag = ""
+            if tag_kind is not None:
+                known = tags.get(value)
+                tag = tags[value] = self._column_tag(tag_kind, value) if known is None else known
+            text = orjson.dumps(value).decode()
+            out.append(self._sealer.seal(subject, _FIELD, text, tag=tag))
+        return out
+
+    def _column_tag(self, kind: str, value: Any) -> str:
+        tagged = (isinstance(value, str | int) and not isinstance(value, bool)
+                  and len(str(value)) <= _TAG_MAX_CHARS)  # fmt: skip
+        return self.tag(kind, value) if tagged else ""
+
     def tag(self, kind: str, value: Any) -> str:
         """The equality tag of a value: what segments and quality compare when on."""
         if self._sealer is None:
@@ -274,9 +300,11 @@ def personal_data(con: duckdb.DuckDBPyConnection) -> PersonalData:
     """The object registered for the database `con` is attached to (PLAIN if none)."""
     if not _OPEN:
         return PLAIN
-    row = con.execute(
+    # fetchall, not fetchone: a half-read result blocks `register` on the same connection.
+    rows = con.execute(
         "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
-    ).fetchone()
+    ).fetchall()
+    row = rows[0] if rows else None
     if row is None or row[0] is None:
         return PLAIN
     return _OPEN.get(str(Path(row[0]).resolve()), PLAIN)
