@@ -6,48 +6,107 @@ one profile is kept in `identity_matches`: above the high threshold it is merged
 between the thresholds it waits for a person to accept or reject it. A merged or accepted
 pair takes a seq, and identity resolution links the two records' `source_record`
 identifiers at that point of the log.
+
+With field encryption on, the records' traits are sealed tokens and their e-mail and phone
+pseudonyms: `people` takes the identifiers' plaintext from the `identifier_values` vault
+and opens every column in Python (keys loaded a chunk at a time), so matching compares the
+same plaintext as without encryption, fuzzy names included. That plaintext lives only in the
+in-memory scratch connection, whose spill directory is a private temporary folder outside
+the data directory.
 """
 
 from __future__ import annotations
 
 import json
+import tempfile
 from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
 import duckdb
+import orjson
 import pyarrow as pa
+import pyarrow.compute as pc
 
+from opencdp.crypto.personal import PersonalData, personal_data
+from opencdp.crypto.tokens import PREFIX, SHREDDED
 from opencdp.identity.matching import MatchSettings, explain, match_records
 from opencdp.identity.matching.comparisons import gamma_column
 
+# An identifier's stored value is its plaintext (off) or a pseudonym, maybe marked `~` as a
+# refused placeholder (on); the vault, keyed without the mark, gives the pseudonym's token.
 _PEOPLE = """
+WITH vault AS (
+  SELECT replace(identifier, ':~', ':') AS identifier, min(token) AS token
+  FROM identifier_values
+  WHERE identifier LIKE 'email:%' OR identifier LIKE 'phone:%'
+  GROUP BY ALL
+)
 SELECT source_id || ':' || record_id AS record_id, source_id AS source,
   traits ->> 'first_name' AS first_name, traits ->> 'last_name' AS last_name,
   coalesce(traits ->> 'name', traits ->> 'full_name') AS full_name,
-  traits ->> 'birth_date' AS birth_date, identifiers ->> 'email' AS email,
-  identifiers ->> 'phone' AS phone, traits ->> 'postcode' AS postcode,
+  traits ->> 'birth_date' AS birth_date,
+  CASE WHEN $sealed THEN e.token ELSE identifiers ->> 'email' END AS email,
+  CASE WHEN $sealed THEN p.token ELSE identifiers ->> 'phone' END AS phone,
+  traits ->> 'postcode' AS postcode,
   traits ->> 'city' AS city, traits ->> 'address' AS address, traits ->> 'gender' AS gender
 FROM source_records
+LEFT JOIN vault AS e ON e.identifier = 'email:' || ltrim(identifiers ->> 'email', '~')
+LEFT JOIN vault AS p ON p.identifier = 'phone:' || ltrim(identifiers ->> 'phone', '~')
 """
+_PLAIN_COLUMNS = ("record_id", "source")
+_CHUNK = 20_000  # records whose keys are loaded together (well under the key cache)
 Reserve = Callable[[int], int]
 _KEPT = ("record_id_l", "record_id_r", "match_probability", "match_weight", "decision")
 
 
 def people(con: duckdb.DuckDBPyConnection) -> pa.Table:
-    """Every imported record as a person to match."""
-    return con.sql(_PEOPLE).to_arrow_table()
+    """Every imported record as a person to match, in plaintext."""
+    # On a cursor: `personal_data` leaves its query's result open on the connection it uses.
+    cursor = con.cursor()
+    try:
+        personal = personal_data(cursor)
+    finally:
+        cursor.close()
+    table = con.sql(_PEOPLE, params={"sealed": personal.enabled}).to_arrow_table()
+    return open_columns(personal, table)
+
+
+def open_columns(personal: PersonalData, table: pa.Table) -> pa.Table:
+    """`table` with every token opened: text as `->>` gives it (JSON for non-strings), a
+    shredded value as null. Columns without tokens are left as they are."""
+    for name in table.column_names:
+        column = table.column(name)
+        if name in _PLAIN_COLUMNS or not pc.any(pc.starts_with(column, PREFIX)).as_py():
+            continue
+        values = column.to_pylist()
+        opened: list[str | None] = []
+        for start in range(0, len(values), _CHUNK):
+            chunk = values[start : start + _CHUNK]
+            personal.warm(chunk)
+            opened.extend(_text(personal.open(v)) for v in chunk)
+        index = table.column_names.index(name)
+        table = table.set_column(index, name, pa.array(opened, pa.string()))
+    return table
+
+
+def _text(value: Any) -> str | None:
+    if value is None or value == SHREDDED:
+        return None
+    return value if isinstance(value, str) else orjson.dumps(value).decode()
 
 
 def proposals(
     records: pa.Table, settings: MatchSettings | None = None
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Scored pairs at or above the review threshold, and a summary of the run."""
-    scratch = duckdb.connect()
-    try:
-        result = match_records(scratch, records, settings)
-    finally:
-        scratch.close()
+    with tempfile.TemporaryDirectory(prefix="opencdp-match-") as spill:
+        # Plaintext may spill from the scratch: never into the data directory's `.tmp`.
+        scratch = duckdb.connect(config={"temp_directory": spill})
+        try:
+            result = match_records(scratch, records, settings)
+        finally:
+            scratch.close()
     rows = []
     comparisons = result.model.settings.comparisons
     for pair in result.pairs.to_pylist():  # one pass: explaining pair by pair is quadratic
