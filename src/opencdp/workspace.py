@@ -82,6 +82,8 @@ class Workspace:
             self.source_keys,
             lambda payload, weight: self.writer.submit(ingest, payload, weight),
             self.suppression,
+            personal=self.personal,
+            vault=ingest.vault,
         )
         self._screen_batch = batch_screener(self.suppression)
         self.source_records = SourceRecordStore(

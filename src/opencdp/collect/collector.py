@@ -29,9 +29,12 @@ from opencdp.collect.body import (
 from opencdp.collect.event_batch import EventBatch
 from opencdp.collect.event_log import AppendResult, EventLog
 from opencdp.collect.messages import BatchEnvelope, EventRecord, InvalidMessage, normalize
+from opencdp.collect.personal_fields import message_sealer
 from opencdp.collect.quarantine import Rejection, add_rejections, mark
 from opencdp.collect.sources import HARD_LIMIT_BYTES, Source, list_sources
+from opencdp.collect.vault import IdentifierVault
 from opencdp.config import Settings
+from opencdp.crypto.personal import PLAIN, PersonalData
 from opencdp.privacy.suppression import Suppression, raw_identifiers, record_drops
 from opencdp.security.rate_limits import TokenBuckets, retry_after
 
@@ -58,11 +61,18 @@ class IngestResult:
 
 
 class IngestHandler:
-    """Writer handler: events and quarantine rows of many requests in one transaction."""
+    """Writer handler: events, their new vault rows and quarantine rows of many requests
+    in one transaction."""
 
-    def __init__(self, event_log: EventLog, suppression: Suppression | None = None) -> None:
+    def __init__(
+        self,
+        event_log: EventLog,
+        suppression: Suppression | None = None,
+        vault: IdentifierVault | None = None,
+    ) -> None:
         self.event_log = event_log
         self.suppression = suppression
+        self.vault = vault or IdentifierVault()
 
     def apply(
         self, con: duckdb.DuckDBPyConnection, payloads: Sequence[Ingest]
@@ -81,13 +91,30 @@ class IngestHandler:
                 record_drops(con, drops)
         batches = [EventBatch.of(p.records) if p.events is None else p.events for p in payloads]
         appended, publish = self.event_log.apply(con, batches)
+        # Only records that passed screening: an erased person's identifiers stay out.
+        remember = self.vault.write(
+            con, (row for p in payloads for r in p.records if r.vault for row in r.vault)
+        )
         add_rejections(con, [r for p in payloads for r in p.rejections])
         for quarantine_id in (q for p in payloads for q in p.replayed):
             mark(con, quarantine_id, "replayed")
         results = [
             _result(a, p.rejections) for a, p in zip(appended, payloads, strict=True)
         ]
-        return results, publish
+        return results, _both(publish, remember)
+
+
+def _both(
+    first: Callable[[], None] | None, second: Callable[[], None] | None
+) -> Callable[[], None] | None:
+    if first is None or second is None:
+        return first or second
+
+    def run() -> None:
+        first()
+        second()
+
+    return run
 
 
 def _result(appended: AppendResult, rejections: list[Rejection]) -> IngestResult:
@@ -145,11 +172,16 @@ class Collector:
         keys: SourceKeys,
         submit: Callable[..., Future[Any]],
         suppression: Suppression | None = None,
+        personal: PersonalData = PLAIN,
+        vault: IdentifierVault | None = None,
     ):
         self.settings = settings
         self.keys = keys
         self._submit = submit
         self.suppression = suppression
+        # Personal data as stored (`personal_fields`): None in a plain-text directory.
+        self.personal = personal
+        self.sealer = message_sealer(personal, vault or IdentifierVault())
         self.throttle: TokenBuckets | None = None  # events per write key (set by the server)
 
     def limits(self, source: Source) -> tuple[int, int]:
@@ -201,18 +233,19 @@ class Collector:
             if wait:
                 raise rate_limited(wait)
         ingest = Ingest(source_id=source.source_id)
+        sealer = self.sealer
         for message in messages:
             try:
-                ingest.records.append(normalize(message, envelope, type_hint))
+                ingest.records.append(normalize(message, envelope, type_hint, sealer))
             except InvalidMessage as exc:
-                if self.suppression is not None and self.suppression.blocks(
-                    raw_identifiers(message)
-                ):  # an erased person's invalid message is not quarantined either
+                found = raw_identifiers(message)
+                if self.suppression is not None and self.suppression.blocks(found):
+                    # an erased person's invalid message is not quarantined either
                     ingest.suppressed += 1
                     continue
                 ingest.rejections.append(
                     Rejection(source.source_id, "collect", exc.reason, quarantine_text(message),
-                              received_at)
+                              received_at, identifiers=tuple(found))
                 )  # fmt: skip
         if self.suppression is not None:
             self.suppression.screen(ingest)

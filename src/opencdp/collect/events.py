@@ -2,7 +2,8 @@
 
 Exports name fields as the Segment spec does (`messageId`, `userId`, …) so a file written
 here can be read by anything that reads Segment data; nested objects stay nested in JSON
-Lines and Parquet holds them as JSON text.
+Lines and Parquet holds them as JSON text. With field encryption on, rows are opened on
+their way out (`opening.py`), so both modes read the same.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
+from opencdp.collect.opening import EventOpener, personal_for
 from opencdp.privacy.enforce import CONSENTED_EVENTS
 
 EXPORT_FORMATS = ("jsonl", "csv", "parquet")
@@ -51,7 +53,8 @@ def recent_events(
         [source_id, source_id, limit],
     )
     names = [d[0] for d in cursor.description or []]
-    return [_as_message(dict(zip(names, row, strict=True))) for row in cursor.fetchall()]
+    rows = [_as_message(dict(zip(names, row, strict=True))) for row in cursor.fetchall()]
+    return EventOpener(personal_for(con), con).open_messages(rows)
 
 
 def _as_message(row: dict[str, Any]) -> dict[str, Any]:
@@ -95,7 +98,26 @@ def export_events(
     """
     if fmt not in EXPORT_FORMATS:
         raise ValueError(f"format must be one of {', '.join(EXPORT_FORMATS)}")
+    lookups = con.cursor()  # vault queries while `con` streams the events
+    try:
+        return _export(con, out, fmt, EventOpener(personal_for(con), lookups), source_id,
+                       transform, purpose)  # fmt: skip
+    finally:
+        lookups.close()
+
+
+def _export(
+    con: duckdb.DuckDBPyConnection,
+    out: Path | BinaryIO,
+    fmt: str,
+    opener: EventOpener,
+    source_id: str | None,
+    transform: Callable[[dict[str, Any]], dict[str, Any]] | None,
+    purpose: str | None,
+) -> int:
     reader = _batches(con, source_id, purpose)
+    if fmt != "jsonl":
+        reader = opener.open_batches(reader)
     if transform is not None and fmt != "jsonl":
         reader = _transformed(reader, transform)
     written = 0
@@ -113,10 +135,10 @@ def export_events(
         sink = open(out, "wb") if isinstance(out, Path) else out  # noqa: SIM115
         try:
             for batch in reader:
-                for row in batch.to_pylist():
-                    message = _as_message(row)
-                    if transform is not None:
-                        message = transform(message)
+                rows = opener.open_messages([_as_message(row) for row in batch.to_pylist()])
+                if transform is not None:
+                    rows = [transform(message) for message in rows]
+                for message in rows:
                     sink.write(orjson.dumps(message, option=orjson.OPT_APPEND_NEWLINE))
                 written += batch.num_rows
         finally:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import orjson
 
@@ -17,6 +17,9 @@ from opencdp.collect.identifiers import message_identifiers
 from opencdp.collect.timestamps import BadTimestamp, corrected_timestamp, parse_timestamp
 from opencdp.collect.trait_hygiene import clean_message_traits
 from opencdp.keys import stable_key
+
+if TYPE_CHECKING:
+    from opencdp.collect.personal_fields import MessageSealer
 
 MESSAGE_TYPES = frozenset({"identify", "track", "page", "screen", "group", "alias"})
 MAX_ID_LENGTH = 1024
@@ -67,8 +70,10 @@ class EventRecord(NamedTuple):
     integrations: str | None
     extra: str | None
     fixes: str | None  # what hygiene changed or refused in the traits, originals kept
-    identifiers: list[str] | None  # `type:value`, for identity resolution
-    size: int
+    identifiers: list[str] | None  # `type:value` as stored, for identity resolution
+    size: int  # of the message as sent (its JSON columns before sealing)
+    # With field encryption: (stored identifier, sealed plaintext) rows for the vault.
+    vault: tuple[tuple[str, str], ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,11 +169,17 @@ def _times(
         raise InvalidMessage("timestamp and sentAt are too far apart to be real") from None
 
 
-def normalize(message: object, envelope: BatchEnvelope, type_hint: str | None) -> EventRecord:
+def normalize(
+    message: object,
+    envelope: BatchEnvelope,
+    type_hint: str | None,
+    sealer: MessageSealer | None = None,
+) -> EventRecord:
     """Turn one incoming message into an `EventRecord`, or raise `InvalidMessage`.
 
     `type_hint` is the type implied by the endpoint (`/v1/track` → track); a batch gives None
-    and each message must name its own.
+    and each message must name its own. `sealer` (an encrypted data directory) turns the
+    plain record into its stored form: pseudonyms and sealed personal values.
     """
     if not isinstance(message, dict):
         raise InvalidMessage("message must be a JSON object")
@@ -226,11 +237,14 @@ def normalize(message: object, envelope: BatchEnvelope, type_hint: str | None) -
             f"message is {size} bytes, over this source's limit of {envelope.max_message_bytes}"
         )
     identifiers = message_identifiers(kind, user_id, anonymous_id, previous_id, traits, context)
-    return EventRecord._make((
+    record = EventRecord._make((
         envelope.source_id, message_id, stable_key(envelope.source_id, message_id), kind,
         user_id, anonymous_id, previous_id, group_id, event, name,
-        timestamp, original, sent_at, envelope.received_at, *columns, identifiers, size,
+        timestamp, original, sent_at, envelope.received_at, *columns, identifiers, size, None,
     ))  # fmt: skip
+    if sealer is None:
+        return record
+    return sealer.sealed(record, properties, traits, context, extra, fixes)
 
 
 def _merged(own: dict[str, Any] | None, batch: dict[str, Any] | None) -> dict[str, Any]:

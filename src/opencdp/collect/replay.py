@@ -31,8 +31,8 @@ def replay(
         raise ReplayError(f"source {record.source_id} no longer exists")
     message = fixed_payload
     if message is None:
-        try:
-            message = orjson.loads(record.payload)
+        try:  # sealed at rest when field encryption is on (`get_quarantined` opens it)
+            message = orjson.loads(collector.personal.open(record.payload))
         except orjson.JSONDecodeError:
             raise ReplayError("the stored payload is not valid JSON; send a fixed one") from None
     max_message, _ = collector.limits(source)
@@ -41,7 +41,7 @@ def replay(
         default_region=source.default_region,
     )  # fmt: skip
     try:
-        event = normalize(message, envelope, None)
+        event = normalize(message, envelope, None, collector.sealer)
     except InvalidMessage as exc:
         raise ReplayError(f"still invalid: {exc.reason}") from None
     result: IngestResult = collector.submit(
