@@ -17,17 +17,26 @@ from typing import Any
 
 from sqlglot import exp
 
+from opencdp.crypto.personal import PLAIN, PersonalData
 from opencdp.privacy.consent import canonical_purpose
 from opencdp.segments import tree as t
 from opencdp.segments.errors import InvalidSegment
+from opencdp.segments.sealed import Sealing, in_test, listed, tag_of
 from opencdp.segments.sql_events import EventSQL, where_test
-from opencdp.segments.sql_values import Params, json_text, value_test
-from opencdp.segments.validate import check
+from opencdp.segments.sql_values import Params, json_path, json_text, try_cast, value_test
+from opencdp.segments.validate import check, check_sealed
 
 PROFILES = "profiles"
 # Bare names computed from personal values, for callers who may not test the values
-# themselves (segments/pii_conditions.py); a computed trait of the same name wins.
-DERIVED_FIELDS = ("email_domain",)
+# themselves (segments/pii_conditions.py) and for sealed values (segments/sealed.py); a
+# computed trait of the same name wins.
+DERIVED_FIELDS = ("email_domain", "birth_year", "age_band")
+# Trait keys a birth date is stored under (a plain one's year is its first four characters).
+_BIRTH_KEYS = ("birthday", "birth_date", "birthDate", "date_of_birth", "dob")
+# Age bands: (label, lowest age) from the oldest down; `age_band` is computed from
+# `birth_year` when read (±1 year, as no stored band goes stale).
+AGE_BANDS = (("65+", 65), ("55-64", 55), ("45-54", 45), ("35-44", 35), ("25-34", 25),
+             ("18-24", 18), ("<18", 0))  # fmt: skip
 _TABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)?")
 
 
@@ -52,14 +61,20 @@ class CompiledSegment:
 
 def compile_segment(tree: t.Node, *, computed: frozenset[str] = frozenset(),
                     segments: Mapping[str, str] | None = None,
-                    restrict_to: str | None = None) -> CompiledSegment:  # fmt: skip
+                    restrict_to: str | None = None,
+                    personal: PersonalData = PLAIN) -> CompiledSegment:  # fmt: skip
     """Compile `tree`. `computed`: names of computed traits (bare names resolve to them);
     `segments`: segment name → segment_id for `in_segment`; `restrict_to`: a table whose
-    `profile_id`s are the only profiles evaluated. InvalidSegment for unknown segment names."""
+    `profile_id`s are the only profiles evaluated; `personal`: the data directory's
+    encryption (identifiers pseudonymous, personal values sealed: segments/sealed.py).
+    InvalidSegment for unknown segment names and tests sealed values cannot answer."""
     check(tree)
+    sealing = Sealing(personal)
+    if sealing.enabled:
+        check_sealed(tree, sealing, computed)
     if restrict_to is not None and not _TABLE_NAME.fullmatch(restrict_to):
         raise ValueError(f"not a table name: {restrict_to!r}")
-    compiler = _Compiler(computed, dict(segments or {}), restrict_to)
+    compiler = _Compiler(computed, dict(segments or {}), restrict_to, sealing)
     condition: exp.Expr = compiler.condition(tree, "")
     pid = exp.column("profile_id", PROFILES)
     restriction = compiler.restrict(pid.copy())
@@ -71,10 +86,11 @@ def compile_segment(tree: t.Node, *, computed: frozenset[str] = frozenset(),
 
 class _Compiler:
     def __init__(self, computed: frozenset[str], segments: dict[str, str],
-                 restrict_to: str | None) -> None:  # fmt: skip
+                 restrict_to: str | None, sealing: Sealing) -> None:  # fmt: skip
         self.computed = computed
         self.segments = segments
         self.restrict_to = restrict_to
+        self.sealing = sealing
         self.params = Params()
         self.events = EventSQL(self.params, self.where, self.restrict)
 
@@ -92,6 +108,10 @@ class _Compiler:
         if isinstance(node, t.Not):
             return exp.Not(this=exp.Paren(this=self.where(node.arg, alias)))
         assert isinstance(node, t.FIELD_CONDITIONS)
+        if self.sealing.is_sealed(node.field) and not isinstance(node, t.Exists):
+            text = exp.JSONExtractScalar(this=exp.column("properties", alias),
+                                         expression=self.params.bind(json_path(node.field.name)))
+            return self.tag_test(node, text)  # fmt: skip
         return where_test(node, alias, self.params)
 
     def condition(self, node: t.Node, path: str) -> exp.Expr:
@@ -139,18 +159,67 @@ class _Compiler:
             if isinstance(node, t.Exists):
                 return self.member_of(query, node.negated)
             value: exp.Expr = exp.column("identifier_value", "c")
+            if isinstance(node, t.Compare | t.InList) and self.by_forms(node):
+                # the stored forms of the normalised literals (pseudonyms when encrypted)
+                literals, negated = listed(node)
+                forms = self.sealing.identifier_forms(field.name, literals)
+                return self.member_of(query.where(in_test(value, forms, negated, self.params)))
             return self.member_of(query.where(value_test(node, value, self.params)))
         if field.kind == "prediction":
             return self.prediction(node)
         if field.kind == "auto" and field.name in DERIVED_FIELDS and not self.is_computed(field):
-            return self.email_domain(node)
+            return self.derived(node)
         column = "computed" if self.is_computed(field) else "traits"
         text = json_text(exp.column(column, PROFILES), field.name, self.params)
+        if self.sealing.is_sealed(field) and not isinstance(node, t.Exists):
+            return self.tag_test(node, text)
         return value_test(node, text, self.params)
+
+    def by_forms(self, node: t.Compare | t.InList) -> bool:
+        """Whether an identifier test compares stored forms: equality with texts, and not
+        ignoring case unless encrypted (pseudonyms have no case; e-mails are normalised)."""
+        return _texts(node) and (not node.ignore_case or self.sealing.enabled)
+
+    def tag_test(self, node: t.FieldCondition, text: exp.Expr) -> exp.Expr:
+        """`=`, `!=`, `in` on a sealed value: its tag against the literals' tags (the only
+        tests `check_sealed` lets through)."""
+        assert isinstance(node, t.Compare | t.InList)
+        literals, negated = listed(node)
+        tags = self.sealing.tags(node.field, literals)
+        return in_test(tag_of(text), tags, negated, self.params)
+
+    def derived(self, node: t.FieldCondition) -> exp.Expr:
+        if node.field.name == "email_domain":
+            return self.email_domain(node)
+        year = self.birth_year()
+        if node.field.name == "birth_year":
+            return value_test(node, exp.Cast(this=year, to=exp.DataType.build("VARCHAR")),
+                              self.params)  # fmt: skip
+        age = exp.Sub(this=exp.Anonymous(this="year", expressions=[self.params.now()]),
+                      expression=year)  # fmt: skip
+        band = exp.Case(ifs=[exp.If(this=exp.GTE(this=age.copy(), expression=exp.Literal.number(
+            low)), true=exp.Literal.string(label)) for label, low in AGE_BANDS])  # fmt: skip
+        return value_test(node, band, self.params)
+
+    def birth_year(self) -> exp.Expr:
+        """The plain `birth_year` kept beside a sealed birth date, else the year of a plain
+        one (encryption off): what `birth_year` and `age_band` test."""
+        traits = exp.column("traits", PROFILES)
+        years = [try_cast(json_text(traits, "birth_year", self.params), "INTEGER")]
+        for key in _BIRTH_KEYS:
+            text = json_text(traits.copy(), key, self.params)
+            first = exp.Substring(this=text, start=exp.Literal.number(1),
+                                  length=exp.Literal.number(4))  # fmt: skip
+            years.append(try_cast(first, "INTEGER"))
+        return exp.Coalesce(this=years[0], expressions=years[1:])
 
     def email_domain(self, node: t.FieldCondition) -> exp.Expr:
         """`email_domain`: the lower-case domain of any of the profile's e-mail identifiers
-        or of its `email` trait."""
+        or of its `email` trait; with encryption on, the plain `email_domain` trait kept
+        beside the sealed e-mail (the golden record's, so the latest address's domain)."""
+        if self.sealing.enabled:
+            text = json_text(exp.column("traits", PROFILES), "email_domain", self.params)
+            return value_test(node, exp.Lower(this=text), self.params)
         links = self.lookup("identity_links", "identifier_type", "email")
         linked = _domain(exp.column("identifier_value", "c"))
         trait = _domain(json_text(exp.column("traits", PROFILES), "email", self.params))
@@ -183,6 +252,13 @@ class _Compiler:
                           number=exp.column("value", "s"))  # fmt: skip
         scores = exp.select(exp.column("profile_id", "s")).from_(latest.subquery("s")).where(test)
         return self.member_of(scores)
+
+
+def _texts(node: t.Compare | t.InList) -> bool:
+    """An equality test with text literals (what identifiers are compared with)."""
+    if isinstance(node, t.Compare):
+        return node.op in ("=", "!=") and isinstance(node.value, str)
+    return all(isinstance(v, str) for v in node.values)
 
 
 def _domain(address: exp.Expr) -> exp.Expr:

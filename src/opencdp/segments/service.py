@@ -19,6 +19,7 @@ import duckdb
 import orjson
 from sqlglot import exp
 
+from opencdp.crypto.personal import PersonalData, personal_data
 from opencdp.privacy.consent import purposes_scope
 from opencdp.privacy.enforce import CONSENTED_PROFILES
 from opencdp.privacy.purposes import registered as registered_purposes
@@ -52,10 +53,10 @@ def read_definition(
 def compile_tree(
     con: duckdb.DuckDBPyConnection, tree: Node, *, restrict_to: str | None = None
 ) -> CompiledSegment:
-    computed, segments, purposes = compile_context(con)
+    computed, segments, purposes, personal = compile_context(con)
     with purposes_scope(dict(purposes)):
         return compile_segment(tree, computed=computed, segments=dict(segments),
-                               restrict_to=restrict_to)  # fmt: skip
+                               restrict_to=restrict_to, personal=personal)  # fmt: skip
 
 
 def create_segment(
@@ -183,16 +184,21 @@ def members(
         f"  WHERE segment_id = $segment_id{consented}"
         "  ORDER BY entered_at, profile_id LIMIT $limit OFFSET $offset)"
         " SELECT m.profile_id, m.entered_at,"
-        "  coalesce(p.traits ->> 'email', (SELECT min(l.identifier_value) FROM identity_links l"
+        "  coalesce(p.traits ->> 'email', (SELECT min(coalesce(v.token, l.identifier_value))"
+        "   FROM identity_links l LEFT JOIN identifier_values v"  # the vault: empty when off
+        "   ON v.identifier = 'email:' || l.identifier_value"
         "   WHERE l.profile_id = m.profile_id AND l.identifier_type = 'email')),"
         "  p.traits ->> 'first_name', p.traits ->> 'last_name'"
         " FROM page m LEFT JOIN profiles p ON p.profile_id = m.profile_id"
         " ORDER BY m.entered_at, m.profile_id",
         params,
     ).fetchall()
+    personal = personal_data(con)  # sealed e-mails and names are opened here, at the edge
+    personal.warm(v for row in rows for v in row[2:])
     return {"segment": name, "count": count, "purpose": purpose, "members": [
-        {"profile_id": p, "entered_at": at.isoformat(), "email": e, "first_name": f,
-         "last_name": la} for p, at, e, f, la in rows]}  # fmt: skip
+        {"profile_id": p, "entered_at": at.isoformat(), "email": personal.open(e),
+         "first_name": personal.open(f), "last_name": personal.open(la)}
+        for p, at, e, f, la in rows]}  # fmt: skip
 
 
 def evaluate_segment(
@@ -243,17 +249,21 @@ def dependency_levels(segments: list[dict[str, Any]]) -> list[list[dict[str, Any
     return levels
 
 
-# computed names, segment ids by name, registered consent purposes by name
-Context = tuple[frozenset[str], tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]
+# computed names, segment ids by name, registered consent purposes by name, and the data
+# directory's encryption (hashed by identity: one object per open directory)
+Context = tuple[
+    frozenset[str], tuple[tuple[str, str], ...], tuple[tuple[str, str], ...], PersonalData
+]
 
 
 def compile_context(con: duckdb.DuckDBPyConnection) -> Context:
-    """What compiling depends on besides the definition: computed traits, segments and the
-    workspace's own consent purposes."""
+    """What compiling depends on besides the definition: computed traits, segments, the
+    workspace's own consent purposes and its field encryption."""
     computed = frozenset(r[0] for r in con.execute("SELECT name FROM computed_traits").fetchall())
     segments = con.execute("SELECT name, segment_id FROM segments ORDER BY name").fetchall()
     purposes = tuple(sorted(registered_purposes(con).items()))
-    return computed, tuple((str(n), str(i)) for n, i in segments), purposes
+    named = tuple((str(n), str(i)) for n, i in segments)
+    return computed, named, purposes, personal_data(con)
 
 
 def shareable_sql(
@@ -275,10 +285,10 @@ def shareable_sql(
 def _shared(
     definition: str, context: Context, prefix: str, tables: tuple[tuple[str, str], ...]
 ) -> tuple[str, CompiledSegment]:
-    computed, segments, purposes = context
+    computed, segments, purposes, personal = context
     with purposes_scope(dict(purposes)):
         compiled = compile_segment(from_json(orjson.loads(definition)), computed=computed,
-                                   segments=dict(segments))  # fmt: skip
+                                   segments=dict(segments), personal=personal)  # fmt: skip
     swap = dict(tables)
 
     def rewrite(node: exp.Expression) -> exp.Expression:

@@ -8,13 +8,20 @@ from __future__ import annotations
 
 import math
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from opencdp.privacy.consent import UnknownPurpose, canonical_purpose
 from opencdp.segments import tree as t
 from opencdp.segments.errors import InvalidSegment
 from opencdp.segments.words import is_bare
 
+if TYPE_CHECKING:
+    from opencdp.segments.sealed import Sealing
+
 MAX_AMOUNT = 100_000
+# Kept in step with segments/sealed.SEALED_HINT (imported lazily: sealed imports lookup).
+_SEALED_HINT = "email_domain, birth_year (or age_band), city, country"
+_DERIVED = frozenset({"email_domain", "birth_year", "age_band"})
 
 
 def check(node: t.Node, path: str = "", *, in_where: bool = False) -> None:
@@ -173,3 +180,77 @@ def _check_aggregate(node: t.Aggregate, path: str) -> None:
     if not _is_number(node.value):
         raise InvalidSegment("an aggregate compares with a number", _join(path, "value"))
     _check_value(node.value, _join(path, "value"))
+
+
+def check_sealed(
+    node: t.Node, sealing: Sealing, computed: frozenset[str] = frozenset(), path: str = ""
+) -> None:
+    """With field encryption on: raise InvalidSegment at the first test a pseudonym or a
+    sealed value cannot answer. Identifiers take `exists`, `=`, `!=` and `in` (texts);
+    sealed fields `exists`, and at their top level `=`, `!=` and `in` (by equality tag);
+    anything else — `contains`, `starts_with`, ranges, times, aggregates — is refused with
+    a hint at the plain derived fields."""
+    if isinstance(node, t.And | t.Or):
+        for i, arg in enumerate(node.args):
+            check_sealed(arg, sealing, computed, _join(path, f"args[{i}]"))
+    elif isinstance(node, t.Not):
+        check_sealed(node.arg, sealing, computed, _join(path, "arg"))
+    elif isinstance(node, t.FIELD_CONDITIONS):
+        reason = _sealed_refusal(node, sealing, computed)
+        if reason:
+            raise InvalidSegment(f"{reason}; use derived fields instead ({_SEALED_HINT})",
+                                 _join(path, "field"))  # fmt: skip
+    elif isinstance(node, t.Did | t.Aggregate):
+        prop = node.property if isinstance(node, t.Aggregate) else None
+        if prop is not None and sealing.is_sealed(t.Field("property", prop)):
+            raise InvalidSegment(
+                f"{prop!r} is stored encrypted: a segment cannot aggregate its values; "
+                f"use derived fields instead ({_SEALED_HINT})",
+                _join(path, "property"),
+            )
+        if node.where is not None:
+            check_sealed(node.where, sealing, computed, _join(path, "where"))
+    elif isinstance(node, t.Sequence):
+        for i, step in enumerate(node.steps):
+            check_sealed(step, sealing, computed, _join(path, f"steps[{i}]"))
+
+
+def _sealed_refusal(node: t.FieldCondition, sealing: Sealing, computed: frozenset[str]) -> str:
+    """Why `node` cannot be answered on encrypted data ('' when it can)."""
+    field = node.field
+    literals = _literals(node)
+    equality = isinstance(node, t.InList) or (
+        isinstance(node, t.Compare) and node.op in ("=", "!="))  # fmt: skip
+    if field.kind == "identifier":
+        if isinstance(node, t.Exists):
+            return ""
+        if not (equality and all(isinstance(v, str) for v in literals)):
+            return (f"identifier {field.name!r} is stored as a pseudonym: only exists, =, != and "
+                    "in with texts can test it")  # fmt: skip
+        if getattr(node, "ignore_case", False) and field.name != "email":
+            return (f"identifier {field.name!r} is stored as a pseudonym: ignore_case applies "
+                    "only to e-mails (stored lower-case)")  # fmt: skip
+        return ""
+    is_computed = field.kind == "computed" or (
+        field.kind == "auto" and field.name.split(".")[0] in computed)
+    if field.kind == "auto" and field.name in _DERIVED and not is_computed:
+        return ""
+    if not sealing.is_sealed(field):
+        return ""
+    if "." in field.name:
+        return f"{field.name!r} lies inside a value stored encrypted: a segment cannot read it"
+    if isinstance(node, t.Exists):
+        return ""
+    if is_computed:
+        return (f"computed trait {field.name!r} holds encrypted personal values: a segment may "
+                "only test whether it exists")  # fmt: skip
+    if equality and all(isinstance(v, str | int) and not isinstance(v, bool) for v in literals):
+        return ""
+    return (f"{field.name!r} is stored encrypted: only exists, =, != and in (whole values, "
+            "case-insensitive) can test it")
+
+
+def _literals(node: t.FieldCondition) -> tuple[t.Value, ...]:
+    if isinstance(node, t.Compare):
+        return (node.value,)
+    return node.values if isinstance(node, t.InList) else ()
