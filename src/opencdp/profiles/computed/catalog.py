@@ -11,6 +11,7 @@ from typing import Any
 
 import duckdb
 
+from opencdp.crypto.personal import personal_data
 from opencdp.profiles.computed.builtins import BUILTIN_TRAITS
 from opencdp.profiles.computed.definition import (
     InvalidComputedTrait,
@@ -18,6 +19,7 @@ from opencdp.profiles.computed.definition import (
     check_name,
     parse_definition,
 )
+from opencdp.profiles.computed.sealed import check_sealed, sealed_plan
 
 COLUMNS = "name, definition, builtin, created_at, updated_at, computed_at"
 
@@ -35,7 +37,7 @@ def _row(row: tuple[Any, ...]) -> dict[str, Any]:
 def define(con: duckdb.DuckDBPyConnection, name: str, definition: object) -> dict[str, Any]:
     """Create or replace a user trait; raise InvalidComputedTrait (also for a built-in's name)."""
     check_name(name)
-    parse_definition(definition)
+    check_sealed(parse_definition(definition), personal_data(con))
     found = con.execute("SELECT builtin FROM computed_traits WHERE name = ?", [name]).fetchone()
     if found is not None and found[0]:
         raise InvalidComputedTrait(f"{name} is a built-in computed trait; choose another name")
@@ -96,10 +98,12 @@ def register_builtins(con: duckdb.DuckDBPyConnection) -> list[str]:
 def load_definitions(
     con: duckdb.DuckDBPyConnection, names: list[str] | None = None
 ) -> list[tuple[str, TraitDefinition]]:
-    """The stored definitions (all, or the named ones in that order), parsed."""
+    """The stored definitions (all, or the named ones in that order), parsed as they run
+    (sealed properties compared by tag when field encryption is on)."""
     rows = dict(con.execute("SELECT name, definition FROM computed_traits").fetchall())
     chosen = sorted(rows) if names is None else names
     missing = [n for n in chosen if n not in rows]
     if missing:
         raise ComputedTraitNotFound(f"no computed traits named {missing}")
-    return [(n, parse_definition(json.loads(rows[n]))) for n in chosen]
+    personal = personal_data(con)
+    return [(n, sealed_plan(parse_definition(json.loads(rows[n])), personal)) for n in chosen]

@@ -42,6 +42,7 @@ class PropertyFilter:
     property: str
     op: str
     value: Scalar | tuple[Scalar, ...]
+    tagged: bool = False  # the property is sealed: `value` holds equality tags (sealed.py)
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,7 @@ class TraitDefinition:
     window_days: int | None = None
     builtin: str | None = None
     options: tuple[tuple[str, str], ...] = ()
+    tagged: bool = False  # the value is a sealed property: distinct by equality tag (sealed.py)
 
     @property
     def incremental(self) -> bool:

@@ -113,7 +113,19 @@ def _in(expr: exp.Expr, values: tuple[object, ...], params: Params) -> exp.Expr:
     return exp.In(this=expr, expressions=[params.bind(v) for v in values])
 
 
+def tag_of(value: exp.Expr) -> exp.Expr:
+    """The equality tag of a sealed token (`enc1:<subject>.<tag>.<body>`), as text or JSON."""
+    text = exp.cast(value, "VARCHAR")
+    return exp.func("split_part", text, exp.Literal.string("."), exp.Literal.number(2))
+
+
 def _condition(item: PropertyFilter, params: Params) -> exp.Expr:
+    if item.tagged:  # a sealed property: its tag against the literals' tags
+        subject = tag_of(_text(item.property, params))
+        if isinstance(item.value, tuple):
+            return _in(subject, item.value, params)
+        operator = exp.EQ if item.op == "=" else exp.NEQ
+        return operator(this=subject, expression=params.bind(item.value))
     sample = item.value[0] if isinstance(item.value, tuple) else item.value
     numeric = isinstance(sample, int | float) and not isinstance(sample, bool)
     subject = _number(_text(item.property, params)) if numeric else _text(item.property, params)

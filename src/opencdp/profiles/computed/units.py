@@ -21,6 +21,7 @@ from opencdp.profiles.computed.sql_parts import (
     not_null,
     order_key,
     scope_filter,
+    tag_of,
     value_of,
 )
 
@@ -62,7 +63,8 @@ def aggregate(definition: TraitDefinition, value: exp.Expr) -> exp.Expr:
         agg = exp.ArrayAgg(this=exp.Distinct(expressions=[value]))
         return exp.func("list_sort", _filtered(agg, value))
     if kind == "distinct_count":
-        return exp.Count(this=exp.Distinct(expressions=[value]))
+        counted = tag_of(value) if definition.tagged else value
+        return exp.Count(this=exp.Distinct(expressions=[counted]))
     raise AssertionError(f"no single-pass aggregate for {kind}")
 
 
@@ -95,15 +97,21 @@ def scope_unit(
 def most_frequent_unit(
     name: str, definition: TraitDefinition, relations: Relations, params: Params, now: datetime
 ) -> Unit:
-    """The value seen most often; ties go to the value seen most recently (time, then seq)."""
+    """The value seen most often; ties go to the value seen most recently (time, then seq).
+
+    A sealed value (a new token per statement) is counted by its equality tag, and the
+    latest token of the winning tag is kept."""
     value = value_of(definition, params)
+    group = tag_of(value.copy()) if definition.tagged else value.copy()
+    shown = (exp.Anonymous(this="arg_max", expressions=[value.copy(), order_key()])
+             if definition.tagged else value)  # fmt: skip
     inner = exp.select(
-        col("profile_id").as_("profile_id"), value.as_("v"),
+        col("profile_id").as_("profile_id"), shown.as_("v"),
         exp.Count(this=exp.Star()).as_("n"), exp.Max(this=order_key()).as_("latest"),
     ).from_(relations.source(definition))  # fmt: skip
     condition = scope_filter(definition, params, now)
     inner = inner.where(exp.and_(*(c for c in (condition, not_null(value)) if c is not None)))
-    inner = inner.group_by(col("profile_id"), value.copy())
+    inner = inner.group_by(col("profile_id"), group)
     rank = exp.Tuple(expressions=[exp.column("n"), exp.column("latest")])
     select = (
         exp.select(exp.column("profile_id"),
