@@ -5,6 +5,11 @@ identifier's profile re-derived in the same write, then the real-time segments r
 that profile: an opt-out takes effect for the next sync and the next segment count at once.
 Reads show the effective consent per purpose with the statement that decided it, and the
 whole history of every identifier of the profile.
+
+With field encryption on, a statement's identifier is stored as the pseudonym ingest would
+store (so the ledger joins identity links unchanged), its plaintext goes to the identifier
+vault, and its note (free text) is sealed under that identifier's key; reads give back the
+plaintext (`privacy.plaintext.reveal`), so answers read the same in both modes.
 """
 
 from __future__ import annotations
@@ -15,11 +20,13 @@ from typing import Any, BinaryIO
 
 import duckdb
 
+from opencdp.crypto.personal import PersonalData
 from opencdp.hygiene import normalize_value
 from opencdp.privacy import ledger
 from opencdp.privacy import purposes as purpose_registry
 from opencdp.privacy.consent import ConsentNotFound, canonical_purpose, check_legal_basis
 from opencdp.privacy.consent_rule import Statement, decide
+from opencdp.privacy.plaintext import reveal
 from opencdp.privacy.suppression import IdentifierSuppressed
 from opencdp.profiles.export import export_people
 from opencdp.profiles.lookup import find_profile_id, split_identifier
@@ -100,6 +107,8 @@ class ConsentAdmin:
         now = _now()
         drafts = [_draft(s, now) for s in statements]
         suppression = self.ws.suppression
+        personal = self.ws.personal
+        stored = [_stored(personal, d) for d in drafts]  # sealed before the writer commits
 
         def write(con: duckdb.DuckDBPyConnection) -> tuple[list[dict[str, Any]], list[str]]:
             # Screened in the write: an erasure committing just before is seen.
@@ -111,14 +120,19 @@ class ConsentAdmin:
                     " about it are not recorded")  # fmt: skip
             names = purpose_registry.registered(con)
             rows = [ledger.NewStatement(**{**d, "purpose": canonical_purpose(d["purpose"], names)})
-                    for d, gone in zip(drafts, erased, strict=True) if not gone]  # fmt: skip
+                    for d, gone in zip(stored, erased, strict=True) if not gone]  # fmt: skip
+            vault = [v for d, gone in zip(drafts, erased, strict=True) if not gone
+                     and (v := personal.vault_row(f"{d['subject_type']}:{d['subject_value']}"))]
+            if vault:
+                con.executemany("INSERT INTO identifier_values (identifier, token) VALUES (?, ?)",
+                                [list(v) for v in vault])  # fmt: skip
             ids = ledger.record_statements(con, rows)
             touched = ledger.profiles_stated_since(con, min(ids) - 1)
             ledger.derive_profiles(con, touched, now=now)
             recorded = iter(ids)
             answers = [dict(_REFUSED) if gone else _answer(con, next(recorded), now)
                        for gone in erased]  # fmt: skip
-            return answers, touched
+            return reveal(con, personal, answers), touched
 
         def record() -> list[dict[str, Any]]:
             answers, touched = self.ws.write(write)
@@ -145,15 +159,17 @@ class ConsentAdmin:
                 history = ledger.statements_of(con, links, purpose=chosen, limit=limit)
                 consents = ledger.effective(con, profile_id, now=now)
             else:
-                subject = subject_of(identifier)
+                kind, value = subject_of(identifier)
+                subject = _split(self.ws.personal.identifier(f"{kind}:{value}"))
                 history = ledger.statements_of(con, [subject], purpose=chosen, limit=limit)
                 consents = _unlinked(con, subject, now)
             if chosen is not None:
                 consents = [c for c in consents if c["purpose"] == chosen]
             if profile_id is None and not history:
                 raise ConsentNotFound(f"no profile and no consent statement for {identifier!r}")
+            found = {"consents": consents, "history": history}
             return {"identifier": identifier, "profile_id": profile_id,
-                    "consents": consents, "history": history}  # fmt: skip
+                    **reveal(con, self.ws.personal, found)}  # fmt: skip
 
         return self.ws.read(read)
 
@@ -215,6 +231,20 @@ def _draft(statement: dict[str, Any], now: datetime) -> dict[str, Any]:
             "granted": granted, "stated_at": stated_at, "expires_at": expires_at,
             "legal_basis": check_legal_basis(statement.get("legal_basis") or "consent"),
             **texts}  # fmt: skip
+
+
+def _stored(personal: PersonalData, draft: dict[str, Any]) -> dict[str, Any]:
+    """A draft as the ledger stores it: the identifier as a pseudonym, the note sealed
+    under its key (unchanged when field encryption is off)."""
+    kind, value = _split(personal.identifier(f"{draft['subject_type']}:{draft['subject_value']}"))
+    note = draft.get("note")
+    sealed = personal.seal(personal.subject([f"{kind}:{value}"]), note) if note else note
+    return {**draft, "subject_type": kind, "subject_value": value, "note": sealed}
+
+
+def _split(identifier: str) -> tuple[str, str]:
+    kind, _, value = identifier.partition(":")
+    return kind, value
 
 
 def _text(value: Any, field: str) -> str | None:

@@ -40,19 +40,25 @@ PERSONAL: dict[str, str] = {
     "identity_unmerged": "identity",
     "source_records": "records",
     "quarantine": "quarantine",
+    # field encryption: each identifier's plaintext, sealed under its own key (erasure
+    # deletes the person's rows and destroys the keys, `shred`); the export shows the
+    # plaintexts in place of the pseudonyms, in `identifiers` and everywhere else
+    "identifier_values": "identifiers",
 }
 
 # table → why its rows stay after an erasure
 KEPT: dict[str, str] = {
     "privacy_requests": "the request and its receipt, the proof of erasure: subject kept "
     "only as a keyed hash once done (exported as `privacy_requests`)",
-    "suppressions": "keyed hashes of erased identifiers, so they are dropped from then on",
+    "suppressions": "keyed hashes of erased identifiers (with field encryption on, their "
+    "stored pseudonyms), so they are dropped from then on",
     "audit_log": "append-only, hash-chained access history; profiles appear only as keyed "
     "hashes and sealed ids, so nothing readable stays after erasure",
 }
 
 NOT_PERSONAL: dict[str, str] = {
     "schema_migrations": "schema versions",
+    "crypto_state": "the data directory's field-encryption mode (one row, no keys)",
     "sources": "configured sources and write keys",
     "imports": "import runs: file locations and counts",
     "derived_cursors": "positions of derived stages in the log",

@@ -12,6 +12,11 @@ record derived again; segment counts are corrected.
 
 The same transaction stores the keyed hashes of their identifiers as suppressed, so nothing
 can arrive between the deletion and the suppression.
+
+With field encryption on, the same transaction also finds the data keys to destroy once it
+has committed (`shred`: before the rows go) and deletes their identifiers' sealed plaintexts
+from the vault; identifiers are pseudonyms, so the quarantine (payloads as received) is
+searched with the plaintexts the vault gives back.
 """
 
 from __future__ import annotations
@@ -22,8 +27,13 @@ from typing import Any
 import duckdb
 import orjson
 
+from opencdp.crypto.personal import personal_data
+from opencdp.crypto.tokens import SHREDDED, is_token
+from opencdp.crypto.tokens import subject_of as token_subject
 from opencdp.keys import stable_key
+from opencdp.privacy import shred
 from opencdp.privacy.catalog import generic, tables
+from opencdp.privacy.plaintext import plain_identifiers
 from opencdp.privacy.rederive import rederive_profiles
 from opencdp.privacy.subject import Subject
 from opencdp.profiles.event_order import sorted_through
@@ -176,20 +186,39 @@ def _records_holding_identifiers(
         )
 
 
-def quarantine_condition(subject: Subject) -> tuple[str, dict[str, Any]]:
+def quarantine_condition(
+    subject: Subject, con: duckdb.DuckDBPyConnection | None = None
+) -> tuple[str, dict[str, Any]]:
     """SQL matching quarantined payloads that mention one of their identifiers.
 
     Payloads are JSON text as received: e-mail addresses are matched anywhere,
     case-insensitively; other values as a whole JSON string (`"u-42"`), so a short id does
     not match inside unrelated text. Values a person typed differently (a phone number with
-    spaces) are not recognised."""
-    parts, params = [], {}
-    for i, (kind, value) in enumerate(subject.identifiers):
+    spaces) are not recognised. With field encryption on (`con` given), the identifiers'
+    plaintexts come from the vault, and a quarantine that lists the stored identifiers of
+    each row (an `identifiers` column) is matched on those too."""
+    pairs = subject.identifiers
+    listed = False
+    if con is not None and personal_data(con).enabled:
+        pairs = plain_identifiers(con, personal_data(con), pairs)
+        listed = "identifiers" in _columns(con, "quarantine")
+    parts: list[str] = []
+    params: dict[str, Any] = {}
+    for i, (kind, value) in enumerate(pairs):
         if kind == "source_record":
             continue
         params[f"q{i}"] = value.lower() if "@" in value else orjson.dumps(value).decode().lower()
         parts.append(f"contains(lower(payload), $q{i})")
+    if listed and subject.texts:
+        params["qids"] = subject.texts
+        parts.append("list_has_any(identifiers, $qids::VARCHAR[])")
     return (" OR ".join(parts) or "false"), params
+
+
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
+    return {row[0] for row in con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = ?"
+        " AND table_schema = 'main'", [table]).fetchall()}  # fmt: skip
 
 
 def erase_rows(con: duckdb.DuckDBPyConnection, subject: Subject) -> dict[str, Any]:
@@ -200,6 +229,13 @@ def erase_rows(con: duckdb.DuckDBPyConnection, subject: Subject) -> dict[str, An
     bound profile ids, so each table is one filtered scan (pruned by row-group min/max where
     the table is ordered by that column), never a join against the whole table."""
     prepare(con, subject)
+    personal = personal_data(con)
+    condition, quarantine_params = quarantine_condition(subject, con)
+    found: tuple[set[str], set[str]] = (set(), set())
+    if personal.enabled:  # the keys their rows use, before the rows go
+        own, others = shred.candidates(con, subject)
+        others |= shred.quarantine_subjects(con, condition, quarantine_params) - own
+        found = (own, others)
     seqs = [row[0] for row in con.execute("SELECT seq FROM _er_seqs").fetchall()]
     elsewhere = [row[0] for row in con.execute("SELECT profile_id FROM _er_elsewhere").fetchall()]
     ids: dict[str, Any] = {f"p{i}": p for i, p in enumerate(subject.profile_ids)}
@@ -240,15 +276,14 @@ def erase_rows(con: duckdb.DuckDBPyConnection, subject: Subject) -> dict[str, An
     for table, (where, params) in statements.items():
         if table in present:
             counts[table] = _delete(con, table, where, params)
-    condition, params = quarantine_condition(subject)
-    counts["quarantine"] = _delete(con, "quarantine", condition, params)
+    counts["quarantine"] = _delete(con, "quarantine", condition, quarantine_params)
     if "consent_ledger" in present:
         where = ("(subject_type, subject_value) IN (SELECT identifier_type, identifier_value"
                  f" FROM _er_idents) OR {in_seqs}")  # fmt: skip
         counts["consent_ledger"] = _delete(con, "consent_ledger", where)
     for table in generic(present):
         counts[table] = _delete(con, table, in_profiles, ids)
-    letters = _dead_letters(con, subject.profile_ids)
+    letters = _dead_letters(con, subject.profile_ids, found[1])
     if segments:
         con.execute(
             "UPDATE segments s SET member_count = (SELECT count(*) FROM segment_members m"
@@ -257,6 +292,8 @@ def erase_rows(con: duckdb.DuckDBPyConnection, subject: Subject) -> dict[str, An
         )  # fmt: skip
     if elsewhere:
         rederive_profiles(con, elsewhere)
+    subject.keys = shred.keys_to_destroy(con, personal, found)
+    counts["identifier_values"] = shred.delete_vault(con, subject, subject.keys)
     for table in _TEMP:
         con.execute(f"DROP TABLE IF EXISTS {table}")
     return {"tables": {t: n for t, n in counts.items() if n}, "dead_letters": letters,
@@ -291,11 +328,16 @@ def _segment_members(
     return len(rows), sorted({row[0] for row in rows})
 
 
-def _dead_letters(con: duckdb.DuckDBPyConnection, profile_ids: list[str]) -> dict[str, int]:
+def _dead_letters(
+    con: duckdb.DuckDBPyConnection, profile_ids: list[str], keys: set[str] | None = None
+) -> dict[str, int]:
     """Take the person out of undelivered webhook batches; a letter left empty is deleted.
 
     A changed body gets a new idempotency key derived from the old one (as a replay that
-    drops members does), so a receiver never sees two bodies under one key."""
+    drops members does), so a receiver never sees two bodies under one key. A body sealed
+    whole (field encryption on) is opened, rewritten and sealed again under a key of its
+    own; the old body's key goes into `keys` (to destroy, `shred`), as does a deleted one's."""
+    personal = personal_data(con)
     if not profile_ids:
         return {}
     test = " OR ".join(f"contains(members::VARCHAR, $p{i})" for i in range(len(profile_ids)))
@@ -305,18 +347,28 @@ def _dead_letters(con: duckdb.DuckDBPyConnection, profile_ids: list[str]) -> dic
     ).fetchall()  # fmt: skip
     gone = set(profile_ids)
     rewritten = deleted = 0
-    for letter_id, key, body, members in rows:
+    for letter_id, key, stored_body, members in rows:
+        sealed = isinstance(stored_body, str) and is_token(stored_body)
+        if sealed and keys is not None:
+            keys.add(token_subject(stored_body))
         kept = [m for m in orjson.loads(members) if m[0] not in gone]
-        if not kept:
+        body = personal.open(stored_body) if sealed else stored_body
+        if not kept or body == SHREDDED:  # shredded: a restored copy of a letter an erasure
+            # already rewrote under a new key; nothing in it can be delivered any more
             con.execute("DELETE FROM destination_dead_letters WHERE letter_id = ?", [letter_id])
             deleted += 1
             continue
         new_body = without_members_body(body, gone)
         new_key = derived_key(key, new_body)
+        if sealed:
+            fresh = personal.subject([], fallback=f"letter:{letter_id}:{new_key}")
+            new_body_stored = personal.seal(fresh, new_body)
+        else:
+            new_body_stored = new_body
         con.execute(
             "UPDATE destination_dead_letters SET body = ?, members = ?, idempotency_key = ?"
             " WHERE letter_id = ?",
-            [new_body, orjson.dumps(kept).decode(), new_key, letter_id],
+            [new_body_stored, orjson.dumps(kept).decode(), new_key, letter_id],
         )
         rewritten += 1
     return {k: v for k, v in (("rewritten", rewritten), ("deleted", deleted)) if v}

@@ -11,6 +11,10 @@ carried one of their identifiers (someone else signing in on their laptop) and a
 person's imported record holding one are erased with them, but the export shows only that
 such an event or record exists, when, and which of their identifiers it carried
 (`mentioned_in_others_events`, `mentioned_in_others_records`), never its content.
+
+With field encryption on, the document is read as stored, then every sealed value is opened
+and every pseudonym replaced by the identifier it stands for (`plaintext.reveal`, through the
+vault), so the person reads the same export in both modes.
 """
 
 from __future__ import annotations
@@ -21,9 +25,11 @@ from typing import Any
 import duckdb
 import orjson
 
+from opencdp.crypto.personal import personal_data
 from opencdp.privacy import requests
 from opencdp.privacy.catalog import generic, tables
 from opencdp.privacy.erasure import prepare, quarantine_condition, stable_key_of
+from opencdp.privacy.plaintext import reveal
 from opencdp.privacy.subject import Subject
 from opencdp.profiles.view import profile_view
 
@@ -69,7 +75,7 @@ def access_document(
     document.update(_profile(con, subject))
     document.update(_events(con, subject))
     document.update(_records(con, subject))
-    condition, params = quarantine_condition(subject)
+    condition, params = quarantine_condition(subject, con)
     document["quarantine"] = rows(
         con, f"SELECT * FROM quarantine WHERE {condition} ORDER BY quarantine_id", params
     )
@@ -105,7 +111,8 @@ def access_document(
     held = section_sizes(document)
     if not any(n for key, n in held.items() if key not in ("privacy_requests", "subject")):
         document["note"] = "no data is held about this identifier"
-    return document
+    revealed: dict[str, Any] = reveal(con, personal_data(con), document)
+    return revealed
 
 
 def _keys(subject: Subject) -> str:

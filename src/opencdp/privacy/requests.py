@@ -3,6 +3,9 @@
 GDPR Art. 12(3) gives one month to answer a request; `due_at` is the same day of the next
 month (the last day when that month is shorter). The identifier as given is kept only while
 the request runs; a finished request keeps a keyed hash of it, its times and its receipt.
+With field encryption on it is sealed even then, under a key of the request's own
+(`key_of`), which is destroyed when the request ends, so no copy of it (a backup taken while
+it ran) can be read afterwards.
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ from typing import Any
 
 import duckdb
 import orjson
+
+from opencdp.crypto.personal import PersonalData, personal_data
 
 KINDS = ("access", "erasure")
 STATUSES = ("received", "running", "completed", "failed")
@@ -42,6 +47,9 @@ def create(
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {', '.join(KINDS)}")
     request_id = request_id or "pr_" + secrets.token_hex(8)
+    personal = personal_data(con)
+    if subject is not None:
+        subject = personal.seal(key_of(personal, request_id), subject)
     con.execute(
         "INSERT INTO privacy_requests (request_id, kind, subject, status, origin, received_at,"
         " due_at, target) VALUES (?, ?, ?, 'received', ?, ?, ?, ?)",
@@ -49,6 +57,11 @@ def create(
          None if target is None else orjson.dumps(target).decode()],
     )  # fmt: skip
     return request_id
+
+
+def key_of(personal: PersonalData, request_id: str) -> str:
+    """The data key that seals a request's identifier as given (field encryption on)."""
+    return personal.subject([], fallback=f"request:{request_id}")
 
 
 def load(con: duckdb.DuckDBPyConnection, request_id: str) -> dict[str, Any]:
@@ -62,6 +75,7 @@ def load(con: duckdb.DuckDBPyConnection, request_id: str) -> dict[str, Any]:
     keys = ("request_id", "kind", "subject", "subject_hash", "status", "step", "target",
             "origin", "receipt")  # fmt: skip
     found = dict(zip(keys, row, strict=True))
+    found["subject"] = personal_data(con).open(found["subject"])
     for key in ("target", "receipt"):
         found[key] = orjson.loads(found[key]) if found[key] else None
     return found

@@ -20,8 +20,10 @@ Erasure:
    deleted. Each destination is handled while none of its syncs runs (`guard.GUARD`), so a
    sync that read them before step 1 has written its copy by then, and is named in the
    receipt.
-3. completed — after the registered `after_erasure` hooks ran (e.g. destroying their data
-   keys); the receipt stays; the identifier as given and the person found do not.
+3. completed — after the registered `after_erasure` hooks ran (the first destroys the
+   field-encryption data keys step 1 chose, `privacy.shred`: kept in the request, as
+   pseudonyms, until then); the receipt stays; the identifier as given and the person found
+   do not.
 
 Once step 1 has committed, a failure never marks the request `failed`: it stays `running`
 with the error noted, and is retried by the scheduler and when the workspace opens. Error
@@ -56,6 +58,7 @@ from opencdp.privacy.erasure import erase_rows, held_by_destinations
 from opencdp.privacy.export import access_document, section_sizes
 from opencdp.privacy.guard import GUARD
 from opencdp.privacy.journal import JournalEntry, append
+from opencdp.privacy.plaintext import plain_identifiers
 from opencdp.privacy.subject import (
     HashIndex,
     Subject,
@@ -85,7 +88,7 @@ class Privacy:
         self.ws = workspace
         # Run after an erasure's database step with the person erased (e.g. to destroy their
         # field-encryption keys); each returns counts for the receipt (no personal data).
-        self.after_erasure: list[tuple[str, Hook]] = []
+        self.after_erasure: list[tuple[str, Hook]] = [("data_keys", self._destroy_keys)]
         self._hash_index: HashIndex | None = None  # while `reapply` runs several erasures
         self._running: set[str] = set()  # requests a thread of this process is running
         self._running_lock = threading.Lock()
@@ -183,6 +186,17 @@ class Privacy:
             except Exception as exc:
                 self._failed(request, exc)
                 return None
+            finally:
+                self._forget_request_key(request_id)
+
+    def _forget_request_key(self, request_id: str) -> None:
+        """Once a request has ended, destroy the key that sealed its identifier as given."""
+        personal = self.ws.personal
+        if not personal.enabled:
+            return
+        ended = self.ws.read(lambda con: requests.load(con, request_id))["status"]
+        if ended in ("completed", "failed"):
+            personal.destroy([requests.key_of(personal, request_id)])
 
     @contextmanager
     def _claim(self, request_id: str) -> Iterator[bool]:
@@ -270,7 +284,9 @@ class Privacy:
             if "live_graph" not in receipt:  # retried: forgetting failed the first time
                 receipt["live_graph"] = ws.profiles.exclusive(lambda: self._forget(subject))
             started = time.perf_counter()
-            receipt.update(self._erase_copies(subject, target.get("exports", []), receipt))
+            plain = self._plain_identifiers(request_id, target.get("plain"))
+            receipt.update(self._erase_copies(subject, target.get("exports", []), receipt,
+                                              plain))  # fmt: skip
             receipt.setdefault("timing", {})["files"] = round(time.perf_counter() - started, 3)
             ws.write(lambda con: requests.record_step(con, request_id, "files", receipt=receipt))
             request["step"] = "files"
@@ -307,6 +323,8 @@ class Privacy:
             hashes = sorted(set(subject.hashes(suppression)) | set(journal_hashes))
             exports = _access_requests_of(con, subject.request_hashes(suppression))
             held = held_by_destinations(con, subject)
+            personal = ws.personal  # the plaintexts, before erasure deletes the vault rows
+            plain = [list(p) for p in plain_identifiers(con, personal, subject.identifiers)]
             deleted = erase_rows(con, subject) if subject else {"tables": {}}
             newly = store_hashes(con, hashes, request_id)
             suppression.add(hashes)  # every later write of the writer screens against them
@@ -321,7 +339,11 @@ class Privacy:
                 "suppressed_identifiers": len(hashes),
                 "newly_suppressed": newly,
             }
-            target = {"subject": subject.to_json(), "hashes": hashes, "exports": exports}
+            target = {"subject": subject.to_json(), "hashes": hashes, "exports": exports,
+                      # what the files step matches in files (plaintext there): sealed under
+                      # the request's own key, destroyed when the request ends
+                      "plain": personal.seal(requests.key_of(personal, request_id), plain)
+                      if personal.enabled else None}  # fmt: skip
             requests.record_step(con, request_id, "database", target=target, receipt=receipt,
                                  subject_hash=self._subject_hash(subject, request["subject"]))
             # Durable before the deletion commits (a journal replay is idempotent).
@@ -347,9 +369,18 @@ class Privacy:
         removed = self.ws.identity.forget(subject.profile_ids, subject.identifiers)
         return {"profiles": removed[0], "identifiers": removed[1]}
 
+    def _plain_identifiers(self, request_id: str, sealed: Any) -> list[tuple[str, str]] | None:
+        """The identifiers as typed that the database step kept for the files step (None
+        when field encryption is off: the subject holds them as they are)."""
+        if sealed is None:
+            return None
+        opened = self.ws.personal.open(sealed)
+        return [(t, v) for t, v in opened] if isinstance(opened, list) else []
+
     def _erase_copies(
-        self, subject: Subject, exports: list[str], receipt: dict[str, Any]
-    ) -> dict[str, Any]:
+        self, subject: Subject, exports: list[str], receipt: dict[str, Any],
+        plain: list[tuple[str, str]] | None = None,
+    ) -> dict[str, Any]:  # fmt: skip
         """Step 2: files, database destinations, stored exports (see the module)."""
         def destinations(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str, Any]]:
             return [(i, n, k, orjson.loads(c)) for i, n, k, c in con.execute(
@@ -359,7 +390,7 @@ class Privacy:
         data_dir = self.ws.settings.data_dir
         current = self.ws.read(destinations)
         remembered = files.remembered_folders(data_dir)
-        marks = files.needles(subject)
+        marks = files.needles(subject if plain is None else Subject(subject.profile_ids, plain))
         changed: list[dict[str, Any]] = []
         failed: list[dict[str, Any]] = []
         tables: list[dict[str, Any]] = []
@@ -392,6 +423,14 @@ class Privacy:
         if late:
             out["delivered_during_erasure"] = sorted(late)
         return out
+
+    def _destroy_keys(self, subject: Subject) -> dict[str, Any] | None:
+        """Crypto-shred: destroy the data keys the database step chose (`privacy.shred`),
+        so every copy of what they sealed, in any backup, reads `[erased]`. Idempotent."""
+        if not subject.keys:
+            return None
+        self.ws.personal.destroy(subject.keys)
+        return {"destroyed": len(subject.keys)}
 
     def _run_hooks(self, subject: Subject) -> dict[str, Any]:
         """The registered `after_erasure` hooks (a failure leaves the request running: they

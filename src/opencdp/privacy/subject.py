@@ -7,6 +7,11 @@ tables), and identifiers seen only with them that a limit kept from linking; but
 value identity found shared by several people (a kiosk tablet), which is not theirs alone.
 The journal re-applies erasures from keyed hashes alone, so a person can also be found by
 hashing every stored identifier and keeping those whose hash is listed.
+
+With field encryption on, identifiers are stored as keyed pseudonyms (`crypto.personal`):
+an identifier as typed is normalised the way ingest stores it (e-mail lower-cased, phone
+to E.164) and pseudonymised before it is looked up, every type tried for a bare value, and a
+`Subject` holds the stored forms only, never a plaintext.
 """
 
 from __future__ import annotations
@@ -17,12 +22,14 @@ from typing import Any
 
 import duckdb
 
+from opencdp.crypto.personal import personal_data
+from opencdp.hygiene import normalize_value
 from opencdp.identity.model import Identifier
 from opencdp.identity.rules import DEFAULT_PRIORITIES
 from opencdp.identity.store import PROFILE_PREFIX, profile_id_for
 from opencdp.privacy.payloads import payload_identifiers
 from opencdp.privacy.suppression import Suppression
-from opencdp.profiles.lookup import split_identifier
+from opencdp.profiles.lookup import split_identifier, stored_forms
 from opencdp.sources.history import import_mapping
 from opencdp.sources.mapping import Mapping, MappingError, parse_mapping
 
@@ -39,6 +46,8 @@ class Subject:
     found_by: str | None = None  # the `type:value` the request resolved to
     live: int = 0  # how many of `profile_ids` (the first ones) are live profiles; the rest
     # are ids they absorbed or could have been named after, whose rows may linger
+    keys: list[str] = field(default_factory=list)  # data keys to destroy once erased
+    # (pseudonyms, `erasure.key_subjects`); kept in the request until destroyed
 
     @property
     def profile_id(self) -> str | None:
@@ -61,24 +70,26 @@ class Subject:
         return found
 
     def hashes(self, suppression: Suppression) -> list[str]:
-        """Keyed hashes of every identifier (what is suppressed and journalled)."""
-        return sorted({suppression.hash(text) for text in self.texts})
+        """Suppression entries of every identifier (what is suppressed and journalled):
+        keyed hashes, or the stored pseudonyms when field encryption is on."""
+        return sorted({suppression.entry(text) for text in self.texts})
 
     def request_hashes(self, suppression: Suppression) -> set[str]:
         """Hashes a request about this person may carry as its subject: any identifier, or
         a profile id."""
         ids = {suppression.hash(f"{PROFILE_TYPE}:{p}") for p in self.profile_ids}
-        return set(self.hashes(suppression)) | ids
+        return {suppression.hash(text) for text in self.texts} | ids
 
     def to_json(self) -> dict[str, Any]:
         return {"profile_ids": self.profile_ids,
                 "identifiers": [list(i) for i in self.identifiers],
-                "found_by": self.found_by, "live": self.live}  # fmt: skip
+                "found_by": self.found_by, "live": self.live, "keys": self.keys}  # fmt: skip
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Subject:
         return cls(list(data["profile_ids"]), [(t, v) for t, v in data["identifiers"]],
-                   data.get("found_by"), int(data.get("live", 0)))  # fmt: skip
+                   data.get("found_by"), int(data.get("live", 0)),
+                   list(data.get("keys", [])))  # fmt: skip
 
     def __bool__(self) -> bool:
         return bool(self.profile_ids or self.identifiers)
@@ -97,6 +108,9 @@ def resolve_text(con: duckdb.DuckDBPyConnection, text: str) -> tuple[str, str] |
         row = con.execute("SELECT 1 FROM identity_links WHERE profile_id = ? LIMIT 1",
                           [text]).fetchall()  # fmt: skip
         return (PROFILE_TYPE, text) if row else None
+    personal = personal_data(con)
+    if personal.enabled:
+        return _resolve_stored(con, stored_candidates(con, text))
     kind, value = split_identifier(text)
     params = [value, value.lower() if "@" in value else value, kind, kind]
     where = "IN (?, ?) AND (?::VARCHAR IS NULL OR {t} = ?)"
@@ -119,14 +133,58 @@ def resolve_text(con: duckdb.DuckDBPyConnection, text: str) -> tuple[str, str] |
     return str(rows[0][0]), str(rows[0][1])
 
 
-def guess_identifier(text: str) -> tuple[str, str] | None:
-    """`type:value` of an identifier nothing links to: explicit, or an e-mail address."""
+def stored_candidates(con: duckdb.DuckDBPyConnection, text: str) -> list[tuple[str, str]]:
+    """`(type, stored value)` an identifier as typed may be stored as, strongest type first
+    (`profiles.lookup.stored_forms`: normalised as ingest does, then pseudonymised)."""
+    forms = list(stored_forms(con, text))
+    forms.sort(key=lambda form: DEFAULT_PRIORITIES.get(form[0], 99))  # stable: typed first
+    return forms
+
+
+def _resolve_stored(
+    con: duckdb.DuckDBPyConnection, candidates: list[tuple[str, str]]
+) -> tuple[str, str] | None:
+    """`resolve_text` over exact stored candidates (best first)."""
+    if not candidates:
+        return None
+    rank = {c: i for i, c in enumerate(candidates)}
+    params = {"t": [t for t, _ in candidates], "v": [v for _, v in candidates]}
+    wanted = "(SELECT unnest($t::VARCHAR[]), unnest($v::VARCHAR[]))"
+    rows = con.execute(
+        "SELECT DISTINCT identifier_type, identifier_value FROM identity_links"
+        f" WHERE (identifier_type, identifier_value) IN {wanted}", params,
+    ).fetchall()  # fmt: skip
+    if rows:
+        best = min(rows, key=lambda row: rank.get((row[0], row[1]), len(rank)))
+        return str(best[0]), str(best[1])
+    rows = con.execute(
+        "SELECT identifier_type, identifier_value FROM identity_violations"
+        f" WHERE (identifier_type, identifier_value) IN {wanted}"
+        " UNION SELECT subject_type, subject_value FROM consent_ledger"
+        f" WHERE (subject_type, subject_value) IN {wanted}", params,
+    ).fetchall()  # fmt: skip
+    if not rows:
+        return None
+    best = min(rows, key=lambda row: rank.get((row[0], row[1]), len(rank)))
+    return LOOSE, f"{best[0]}:{best[1]}"
+
+
+def guess_identifier(
+    text: str, con: duckdb.DuckDBPyConnection | None = None
+) -> tuple[str, str] | None:
+    """`type:value` of an identifier nothing links to: explicit, or an e-mail address (as
+    stored: pseudonymised when field encryption is on)."""
     kind, value = split_identifier(text.strip())
-    if kind is not None:
+    if kind is None:
+        if "@" not in value or " " in value:
+            return None
+        kind, value = "email", value.lower()
+    if con is None or not personal_data(con).enabled:
         return kind, value
-    if "@" in value and " " not in value:
-        return "email", value.lower()
-    return None
+    cleaned = normalize_value(kind, value).value if kind in ("email", "phone") else None
+    stored = personal_data(con).identifier(f"{kind}:{cleaned or value.strip()}")
+    stored_kind, _, stored_value = stored.partition(":")
+    return stored_kind, stored_value
 
 
 def find_subject(con: duckdb.DuckDBPyConnection, text: str) -> Subject:
@@ -138,7 +196,7 @@ def find_subject(con: duckdb.DuckDBPyConnection, text: str) -> Subject:
         loose_kind, _, loose_value = resolved[1].partition(":")
         return Subject([], [(loose_kind, loose_value)], resolved[1])
     if resolved is None:
-        guessed = guess_identifier(text)
+        guessed = guess_identifier(text, con)
         if guessed is None:
             return Subject()
         return Subject([], [guessed], f"{guessed[0]}:{guessed[1]}")
@@ -216,7 +274,7 @@ def hash_index(
         "  identifier_value FROM identity_links)"  # hashed once, with its profile
     ).fetchall()
     rows += [(kind, value, None) for kind, value in _quarantined(con)]
-    digest = suppression.hash
+    digest = suppression.entry
     for kind, value, profile_id in rows:
         key = digest(f"{kind}:{value}")
         if key in wanted:
@@ -237,9 +295,18 @@ def _quarantined(con: duckdb.DuckDBPyConnection) -> set[tuple[str, str]]:
                 mappings[import_id] = None
         return mappings[import_id]
 
+    personal = personal_data(con)
+    listed = "identifiers" in {row[0] for row in con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = 'quarantine'"
+        " AND table_schema = 'main'").fetchall()}  # fmt: skip
+    column = "identifiers" if listed else "NULL::VARCHAR[]"
     found: set[tuple[str, str]] = set()
-    for stage, payload in con.execute("SELECT stage, payload FROM quarantine").fetchall():
-        for text in payload_identifiers(stage, payload, mapping_of):
+    for stage, stored_payload, stored in con.execute(
+        f"SELECT stage, payload, {column} FROM quarantine"
+    ).fetchall():  # fmt: skip
+        payload = personal.open(stored_payload)  # sealed at rest when encryption is on
+        texts = [personal.identifier(t) for t in payload_identifiers(stage, payload, mapping_of)]
+        for text in [*texts, *(stored or [])]:
             kind, _, value = text.partition(":")
             if value:
                 found.add((kind, value))

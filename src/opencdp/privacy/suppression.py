@@ -1,5 +1,13 @@
 """Suppressed identifiers: erased people's identifiers, kept only as keyed hashes.
 
+With field encryption on (`crypto.personal`), identifiers are stored as keyed pseudonyms
+(`email:<pseudonym>`) already, so the set holds those stored forms (`entry`) and screening
+collected or imported rows is a set lookup of what they carry, with no hashing at all; an
+identifier as typed (an invalid message, a CSV row, a consent statement) is pseudonymised
+the way ingest does before it is looked up. `source_record:<source>:<record id>` is not
+pseudonymised at ingest (a record id may be a customer number), so it is kept hashed as
+below in both modes. Off, the text below holds as it was:
+
 After an erasure the person's identifiers are stored as HMAC-SHA256 of `type:normalised
 value` under a key derived from the master key (`suppressions`), so the database holds
 nothing readable, yet the collector and importers can tell that a message or row belongs to
@@ -25,10 +33,12 @@ import duckdb
 from opencdp.collect.identifiers import message_identifiers
 from opencdp.config import Settings
 from opencdp.crypto import derive_key, load_master_key
+from opencdp.crypto.personal import BLOCKED_MARK, PLAIN, PersonalData, personal_data
 from opencdp.hygiene import normalize_value
 from opencdp.hygiene.options import HygieneOptions
 
 PURPOSE = "suppression"
+_RECORD = "source_record"  # `source_record:<source>:<record id>`, not pseudonymised
 _CLEAN_CACHE = 200_000  # identifiers remembered as not suppressed, at most
 
 
@@ -54,7 +64,9 @@ class Suppression:
         self._key: bytes | None = None
         self._inner: Any = None
         self._outer: Any = None
-        self._digests: frozenset[bytes] = frozenset()
+        self._digests: frozenset[bytes] | frozenset[str] = frozenset()
+        self._personal: PersonalData = PLAIN  # the data directory's (set by `load`)
+        self._size = 0
         self._clean: set[str] = set()
         self._lock = threading.Lock()
         self.version = 0
@@ -80,6 +92,31 @@ class Suppression:
         `crypto.keyed_hash(key, text)` (computed from prepared states, twice as fast)."""
         return self._digest(text).hex()
 
+    @property
+    def pseudonymous(self) -> bool:
+        """Whether the set holds stored pseudonyms (field encryption on) rather than hashes."""
+        return self._personal.enabled
+
+    def entry(self, stored: str) -> str:
+        """What the set, the `suppressions` table and the erasure journal hold for one
+        stored identifier: the stored pseudonym itself when field encryption is on (it is a
+        keyed hash already; a placeholder's mark dropped), else its keyed hash."""
+        kind, sep, value = stored.partition(":")
+        if self._personal.enabled and sep and kind != _RECORD:  # record ids stay as they
+            return f"{kind}:{value.removeprefix(BLOCKED_MARK)}"  # are stored: hashed here
+        return self.hash(stored)
+
+    def _members(self, entries: Iterable[str]) -> frozenset[bytes] | frozenset[str]:
+        if not self._personal.enabled:
+            return frozenset(bytes.fromhex(h) for h in entries)
+        found: set[str] = set()
+        for text in entries:
+            found.add(text)
+            kind, sep, value = text.partition(":")
+            if sep and kind != _RECORD:  # the same value refused as a placeholder
+                found.add(f"{kind}:{BLOCKED_MARK}{value}")
+        return frozenset(found)
+
     def _digest(self, text: str) -> bytes:
         self.key  # noqa: B018 (prepares the HMAC states)
         inner = self._inner.copy()
@@ -95,36 +132,49 @@ class Suppression:
 
     @property
     def size(self) -> int:
-        return len(self._digests)
+        """How many identifiers are suppressed (a placeholder variant not counted twice)."""
+        return self._size
 
     def load(self, con: duckdb.DuckDBPyConnection) -> None:
-        """Replace the set with the table's (workspace start, after a failed write)."""
+        """Replace the set with the table's (workspace start, after a failed write); also
+        learns the data directory's mode from the connection."""
+        self._personal = personal_data(con)
         rows = con.execute("SELECT DISTINCT hash FROM suppressions").fetchall()
-        self._replace(frozenset(bytes.fromhex(row[0]) for row in rows))
+        self._replace(self._members(row[0] for row in rows))
 
     def add(self, hashes: Iterable[str]) -> None:
-        """Suppress more hashes (called inside the erasure's write, so every later write of
+        """Suppress more entries (called inside the erasure's write, so every later write of
         the writer screens against them)."""
-        new = frozenset(bytes.fromhex(h) for h in hashes)
+        new = self._members(hashes)
         if not new <= self._digests:
-            self._replace(self._digests | new)
+            self._replace(self._digests | new)  # type: ignore[operator]
 
-    def _replace(self, digests: frozenset[bytes]) -> None:
+    def _replace(self, digests: frozenset[bytes] | frozenset[str]) -> None:
         # Order matters to readers (see `suppressed`): the set, then the cache, then the version.
         with self._lock:
             self._digests = digests
+            self._size = sum(1 for d in digests
+                             if not (isinstance(d, str) and f":{BLOCKED_MARK}" in d))  # fmt: skip
             self._clean = set()
             self.version += 1
 
     def suppressed(self, identifier: str) -> bool:
-        """Whether one `type:value` is suppressed."""
+        """Whether one `type:value` is suppressed: as stored, or (encryption on) as typed,
+        pseudonymised as ingest does (hygiene-cleaned variants are the caller's, see
+        `with_cleaned`)."""
         # The cache is read before the set: a cache replaced meanwhile comes with the new set,
         # so an identifier is never remembered as clean against a set older than its cache.
         clean = self._clean
         digests = self._digests
         if not digests or identifier in clean:
             return False
-        if self._digest(identifier) in digests:
+        if self._personal.enabled:
+            if identifier.startswith(_RECORD + ":"):
+                if self._digest(identifier).hex() in digests:
+                    return True
+            elif identifier in digests or self._personal.identifier(identifier) in digests:
+                return True
+        elif self._digest(identifier) in digests:
             return True
         if len(clean) >= _CLEAN_CACHE:
             clean.clear()
@@ -153,6 +203,10 @@ class Suppression:
         inner, outer = self._inner, self._outer
         if len(clean) >= _CLEAN_CACHE:
             clean.clear()
+        if self._personal.enabled:  # records carry stored pseudonyms: a set lookup each
+            kept = [r for r in ingest.records
+                    if not any(text in digests for text in r.identifiers or ())]  # fmt: skip
+            return self._dropped(ingest, kept)
         kept = []
         for record in ingest.records:
             blocked = False
@@ -169,6 +223,10 @@ class Suppression:
                 clean.add(text)
             if not blocked:
                 kept.append(record)
+        return self._dropped(ingest, kept)
+
+    @staticmethod
+    def _dropped(ingest: Screened, kept: list[Any]) -> int:
         dropped = len(ingest.records) - len(kept)
         if dropped:
             ingest.source_id = ingest.source_id or ingest.records[0].source_id
