@@ -62,12 +62,7 @@ _KEPT = ("record_id_l", "record_id_r", "match_probability", "match_weight", "dec
 
 def people(con: duckdb.DuckDBPyConnection) -> pa.Table:
     """Every imported record as a person to match, in plaintext."""
-    # On a cursor: `personal_data` leaves its query's result open on the connection it uses.
-    cursor = con.cursor()
-    try:
-        personal = personal_data(cursor)
-    finally:
-        cursor.close()
+    personal = personal_data(con)
     table = con.sql(_PEOPLE, params={"sealed": personal.enabled}).to_arrow_table()
     return open_columns(personal, table)
 
