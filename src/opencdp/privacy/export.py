@@ -199,7 +199,7 @@ def _destinations(con: duckdb.DuckDBPyConnection, subject: Subject) -> dict[str,
                             " d USING (destination_id) ORDER BY l.failed_at"):  # fmt: skip
         mine = [m for m in letter["members"] if m[0] in ids]
         if mine:
-            body = orjson.loads(letter["body"])
+            body = orjson.loads(personal_data(con).open(letter["body"]))  # sealed when on
             sent = [m for group in body.values() if isinstance(group, list) for m in group
                     if isinstance(m, dict) and m.get("profile_id") in ids]  # fmt: skip
             letters.append({"letter_id": letter["letter_id"], "destination":
