@@ -24,7 +24,7 @@ from typing import Any
 import duckdb
 
 from opencdp.activate.catalog import Destination
-from opencdp.activate.edge import BY_TAG, TAGGED, UNTAGGED, Opened, open_rows
+from opencdp.activate.edge import BY_TAG, TAGGED, UNTAGGED, open_rows
 from opencdp.activate.kinds import sent_traits
 from opencdp.crypto.personal import personal_data
 from opencdp.privacy.enforce import CONSENTED_PROFILES
@@ -157,20 +157,10 @@ def plan_sync(con: duckdb.DuckDBPyConnection, destination: Destination, mode: st
     ).fetchall()  # fmt: skip
     size = _count(con, _SEGMENT_SIZE, {"segment_id": destination.segment_id})
     consented = _count(con, _CONSENTED_COUNT, audience)
-    changes = [_change(row, traits) for row in open_rows(con, personal, rows, mode == "full")]
+    changes = [Change(*row) for row in open_rows(con, personal, rows, traits, mode == "full")]
     return Plan(mode, traits, changes, size - consented)
 
 
 def _count(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> int:
     rows = con.execute(sql, params).fetchall()
     return int(rows[0][0]) if rows else 0
-
-
-def _change(row: Opened, traits: list[str]) -> Change:
-    profile_id, change, decoded, email, phone, fingerprint = row
-    values = dict(zip(traits, decoded or [None] * len(traits), strict=True))
-    if "email" in values and values["email"] is None:
-        values["email"] = email
-    if "phone" in values and values["phone"] is None:
-        values["phone"] = phone
-    return Change(profile_id, change, values, int(fingerprint))

@@ -54,22 +54,25 @@ class PlanRow:
     held: int | None
 
 
-Opened = tuple[str, str, list[Any], Any, Any, int]  # profile, change, values, email, phone, fp
+Opened = tuple[str, str, dict[str, Any], int]  # profile id, change, values, fingerprint
 
 
 def open_rows(
     con: duckdb.DuckDBPyConnection, personal: PersonalData, rows: Sequence[tuple[Any, ...]],
-    full: bool,
+    traits: list[str], full: bool,
 ) -> Iterator[Opened]:  # fmt: skip
-    """The plan's rows with every value in plaintext; re-fingerprinted rows found unchanged
-    are left out of an incremental plan."""
+    """The plan's rows with their traits in plaintext, an empty email or phone filled from
+    the profile's identifiers; re-fingerprinted rows found unchanged are left out of an
+    incremental plan."""
     for start in range(0, len(rows), _CHUNK):
         chunk = [PlanRow(*row) for row in rows[start : start + _CHUNK]]
-        personal.warm(_tokens(chunk))
+        named = [dict(zip(traits, orjson.loads(row.vals) if row.vals else [None] * len(traits),
+                          strict=True)) for row in chunk]  # fmt: skip
+        personal.warm(_tokens(chunk, named))
         reopened = [row for row in chunk if row.reopen]
         redone = dict(zip((r.profile_id for r in reopened),
                           _reopen(con, personal, reopened), strict=True))  # fmt: skip
-        for row in chunk:
+        for row, values in zip(chunk, named, strict=True):
             change, email, phone, fingerprint = (
                 row.change, row.email_value, row.phone_value, row.fingerprint
             )  # fmt: skip
@@ -78,25 +81,33 @@ def open_rows(
                 change = _change(row, fingerprint)
                 if change == "unchanged" and not full:
                     continue
-            decoded = orjson.loads(row.vals) if row.vals else None
-            values = [_plain(personal, v) for v in decoded] if decoded is not None else []
-            yield (row.profile_id, change, values, _plain(personal, email),
-                   _plain(personal, phone), fingerprint)  # fmt: skip
+            opened = {name: _plain(personal, value) for name, value in values.items()}
+            for name, fallback in (("email", email), ("phone", phone)):
+                if name in opened and opened[name] is None:
+                    opened[name] = _plain(personal, fallback)
+            yield row.profile_id, change, opened, fingerprint
 
 
-def _tokens(rows: Sequence[PlanRow]) -> Iterator[str]:
-    for row in rows:
+def _tokens(rows: Sequence[PlanRow], named: Sequence[dict[str, Any]]) -> Iterator[str]:
+    """The tokens a chunk will open: its values, the fallbacks it needs, the candidates of
+    rows to re-fingerprint."""
+    for row, values in zip(rows, named, strict=True):
         if row.vals:
             for match in _TOKEN.finditer(row.vals):
                 yield match.group(0)[1:-1]
-        yield from (v for v in (row.email_value, row.phone_value) if v)
-        for candidates in (row.emails or [], row.phones or []):
-            yield from (c["value"] for c in candidates if c["value"])
+        for name, fallback in (("email", row.email_value), ("phone", row.phone_value)):
+            if fallback and name in values and values[name] is None:
+                yield fallback
+        if row.reopen:
+            for candidates in (row.emails or [], row.phones or []):
+                yield from (c["value"] for c in candidates if c["value"])
 
 
 def _plain(personal: PersonalData, value: Any) -> Any:
     """The plaintext of a value (any depth); a shredded one is no value."""
-    opened = personal.open_all(value)
+    if value is None:
+        return None
+    opened = personal.open(value) if isinstance(value, str) else personal.open_all(value)
     return None if opened == SHREDDED else opened
 
 
