@@ -9,6 +9,7 @@ import pytest
 from opencdp.admin import Admin
 from opencdp.collect.replay import ReplayError
 from opencdp.sources.mapping import MappingError
+from tests.sources import stored
 
 CRM_MAPPING = {
     "columns": {
@@ -36,10 +37,8 @@ def admin(workspace):
 
 
 def records(admin):
-    rows = admin.ws.read(lambda con: con.execute(
-        "SELECT record_id, identifiers, traits, fixes FROM source_records ORDER BY record_id"
-    ).fetchall())  # fmt: skip
-    return {r[0]: (json.loads(r[1]), json.loads(r[2]), json.loads(r[3] or "null")) for r in rows}
+    """record id → (identifiers, traits, fixes) as plaintext, in either encryption mode."""
+    return stored.records(admin.ws)
 
 
 def test_csv_import_counts_cleans_and_quarantines(admin, tmp_path):
@@ -121,7 +120,9 @@ def test_orders_file_yields_events_and_profiles(admin, tmp_path):
                                           "price": 4.5}  # fmt: skip
     assert events["o1"]["timestamp"].startswith("2025-01-02T03:00:00")
     assert events["o2"]["timestamp"].startswith("2025-01-03T02:30:00"), "naive time in the zone"
-    assert {"type": "email", "id": "a@x.com"} in events["o1"]["context"]["externalIds"]
+    external = [stored.plain_identifier(admin.ws, f"{e['type']}:{e['id']}")
+                for e in events["o1"]["context"]["externalIds"]]  # fmt: skip
+    assert "email:a@x.com" in external
     assert admin.import_file("crm", path, mapping)["events_stored"] == 0, "re-import is idempotent"
     assert admin.count_events("crm")["total"] == 2
 

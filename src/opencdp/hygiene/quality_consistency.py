@@ -20,7 +20,8 @@ from typing import Any
 
 import duckdb
 
-from opencdp.hygiene.quality_common import EXAMPLES, dicts, share
+from opencdp.crypto.personal import personal_data
+from opencdp.hygiene.quality_common import EXAMPLES, dicts, mask, share
 from opencdp.hygiene.quality_values import link_column
 
 # Identifier types that mean the same person in every source.
@@ -82,23 +83,49 @@ def _examples(
         f" members AS ({members}),"
         " found AS (SELECT m.link, m.field, m.lh, m.source_id,"
         "  quality_member(r.identifiers, m.link) AS who, coalesce(quality_member("
-        "  r.identifiers, m.field), quality_member(r.traits, m.field)) AS value"
+        "  r.identifiers, m.field), quality_member(r.traits, m.field)) AS value,"
+        "  CASE WHEN quality_member(r.identifiers, m.field) IS NOT NULL THEN m.field END AS kind"
         "  FROM members m JOIN source_records r ON r.rowid = m.rid)"
-        " SELECT link, field, lh, source_id, quality_mask(min(who)) AS customer,"
-        "  list(DISTINCT quality_mask(value) ORDER BY quality_mask(value))"
-        "   FILTER (WHERE value IS NOT NULL) AS masked_values"
+        " SELECT link, field, lh, source_id, min(who) AS who,"
+        "  list(DISTINCT [kind, value]) FILTER (WHERE value IS NOT NULL) AS found_values"
         " FROM found GROUP BY ALL ORDER BY link, field, lh, source_id",
         _params(links, n=EXAMPLES),
     )
+    plain = _Plain(cur)
     grouped: dict[tuple[str, str, int], dict[str, Any]] = {}
     for row in rows:
         key = (row["link"], row["field"], row["lh"])
-        one = grouped.setdefault(key, {"customer": row["customer"], "values": {}})
-        one["values"][row["source_id"]] = row["masked_values"] or []
+        who = mask(plain.identifier(row["link"], row["who"]))
+        one = grouped.setdefault(key, {"customer": who, "values": {}})
+        shown = {mask(plain.identifier(kind, value) if kind else plain.value(value))
+                 for kind, value in row["found_values"] or []}  # fmt: skip
+        one["values"][row["source_id"]] = sorted(v for v in shown if v is not None)
     examples: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for (link, field, _), example in grouped.items():
         examples[(link, field)].append(example)
     return examples
+
+
+class _Plain:
+    """The plaintext behind stored values, for masking: identifiers through the vault
+    (pseudonyms when field encryption is on), sealed values by opening them; a plain
+    directory's values are returned as they are."""
+
+    def __init__(self, cur: duckdb.DuckDBPyConnection) -> None:
+        self._cur = cur
+        self._personal = personal_data(cur)
+
+    def identifier(self, kind: str, value: str | None) -> str | None:
+        if value is None or not self._personal.enabled:
+            return value
+        found = self._cur.execute(
+            "SELECT token FROM identifier_values WHERE identifier = ? LIMIT 1",
+            [f"{kind}:{value}"],
+        ).fetchall()
+        return self.value(found[0][0]) if found else value
+
+    def value(self, value: Any) -> Any:
+        return self._personal.open(value)
 
 
 def consistency(

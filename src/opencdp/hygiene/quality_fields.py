@@ -11,6 +11,7 @@ from typing import Any
 
 import duckdb
 
+from opencdp.crypto.personal import personal_data
 from opencdp.hygiene.quality_common import IN_SCOPE, dicts, share
 from opencdp.hygiene.quality_values import EVENT_COLUMNS, EVENTS, RECORDS, event_values_sql
 
@@ -18,6 +19,8 @@ FieldKey = tuple[str, str, str, str]  # source_id, origin, role, field
 _ROLE_ORDER = {(RECORDS, "identifier"): 0, (RECORDS, "trait"): 1, (EVENTS, "event"): 0,
                (EVENTS, "trait"): 1, (EVENTS, "context_trait"): 2}  # fmt: skip
 _EVENT_ORDER = {name: i for i, name in enumerate(EVENT_COLUMNS)}
+# Members `crypto.personal.derived_members` adds when field encryption is on.
+_DERIVED = frozenset({"email_domain", "birth_year"})
 # Most frequent refusal reasons listed per field.
 _PROBLEMS_PER_FIELD = 3
 
@@ -111,6 +114,13 @@ def _sort_key(key: FieldKey) -> tuple[Any, ...]:
             field)  # fmt: skip
 
 
+def _derived(key: FieldKey, mapped: list[tuple[str, ...]]) -> bool:
+    """A plain member field encryption added beside a sealed value (`email_domain` of an
+    e-mail), which no mapping names: not a field of the source, and not in plain mode."""
+    source, _, role, field = key
+    return field.rpartition(".")[2] in _DERIVED and (source, role, field) not in mapped
+
+
 def fields_by_source(
     cur: duckdb.DuckDBPyConnection,
     source_id: str | None,
@@ -120,10 +130,13 @@ def fields_by_source(
     """Every field of every source in `counts`, with its figures, records before events.
 
     A field is listed when it holds a value, was fixed or refused, is mapped by an import
-    that still owns records, or is one of the event-log columns of a source with events.
+    that still owns records, or is one of the event-log columns of a source with events;
+    members derived for field encryption are not (`_derived`), so both modes list the same.
     """
     values, fixes = _value_stats(cur, source_id), _fix_stats(cur)
     keys = set(values) | set(fixes)
+    if personal_data(cur).enabled:
+        keys = {k for k in keys if not _derived(k, mapped)}
     keys |= {(source, RECORDS, role, field) for source, role, field in mapped}
     keys |= {(source, EVENTS, "event", name) for source, c in counts.items() if c["events"]
              for name in EVENT_COLUMNS}  # fmt: skip

@@ -2,7 +2,8 @@
 
 Each candidate carries `affected` (how many records, events or quarantined rows) and
 `share` (that count over what it could have been), and the list is ranked by share, then
-by count. Examples are masked; quarantine examples are quarantine ids, which hold no data.
+by count. Examples are masked (sealed values are opened in Python, never in SQL);
+quarantine examples are quarantine ids, which hold no data.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Any
 
 import duckdb
 
-from opencdp.hygiene.quality_common import EXAMPLES, dicts, share
+from opencdp.hygiene.quality_common import EXAMPLES, dicts, mask, opened, share
 from opencdp.hygiene.quality_values import RECORDS
 
 TOP_PROBLEMS = 10
@@ -51,13 +52,16 @@ def _rank(problem: dict[str, Any]) -> tuple[Any, ...]:
 
 
 def _validity_examples(cur: duckdb.DuckDBPyConnection, p: dict[str, Any]) -> list[dict[str, Any]]:
-    return dicts(
+    """The first refused values, masked (sealed originals are opened in Python first)."""
+    rows = dicts(
         cur,
-        "SELECT quality_mask(original) AS value, problem FROM quality_fixes"
+        "SELECT original AS value, problem FROM quality_fixes"
         " WHERE source_id = $s AND origin = $o AND role = $r AND field = $f"
         " AND problem IS NOT NULL ORDER BY rid LIMIT $n",
         {"s": p["source_id"], "o": p["origin"], "r": p["role"], "f": p["field"], "n": EXAMPLES},
     )
+    plain = opened(cur, [row["value"] for row in rows])
+    return [row | {"value": mask(value)} for row, value in zip(rows, plain, strict=True)]
 
 
 def _completeness_examples(

@@ -6,7 +6,9 @@ temporary tables (`quality_record_values`, `quality_fixes`) that the figures are
 aggregated from, and resolves fix columns to fields through the mapping each import ran
 with. Values are kept as 64-bit hashes: comparing and counting hashes is several times
 faster than comparing text, and the value table then holds no personal data (only the
-refused originals in `quality_fixes` do, and they leave DuckDB masked).
+refused originals in `quality_fixes` do, and they leave DuckDB masked). A sealed value
+(field encryption) is hashed by its equality tag (`quality_tag`), so the figures are the
+same in both modes; identifiers are pseudonyms there, equal exactly when the values are.
 """
 
 from __future__ import annotations
@@ -120,7 +122,7 @@ def build_record_values(
         "  UNION ALL"
         f"  SELECT source_id, rid, 'trait', k{carried}, quality_member(traits, k)"
         "   FROM (SELECT *, unnest(json_keys(traits)) AS k FROM scoped))"
-        f" SELECT source_id, rid, role, field, hash(value) AS h{carried} FROM entries"
+        f" SELECT source_id, rid, role, field, hash(quality_tag(value)) AS h{carried} FROM entries"
         " WHERE value IS NOT NULL",
         params,
     )
@@ -138,7 +140,8 @@ def event_values_sql() -> str:
         for name, (column, expected) in EVENT_COLUMNS.items()
     )
     nested = " UNION ALL ".join(
-        f"SELECT source_id, rid, '{role}', '{prefix}.' || k, hash(quality_member({doc}, k))"
+        f"SELECT source_id, rid, '{role}', '{prefix}.' || k,"
+        f" hash(quality_tag(quality_member({doc}, k)))"
         f" FROM (SELECT source_id, rid, {doc}, unnest(json_keys({doc})) AS k FROM scoped"
         f" WHERE {where}) WHERE quality_member({doc}, k) IS NOT NULL"
         for role, prefix, doc, where in (

@@ -16,6 +16,7 @@ from typing import Any
 import orjson
 
 from opencdp.collect.quarantine import Rejection
+from opencdp.crypto.personal import PLAIN, PersonalData
 from opencdp.sources.mapping import Mapping, check_columns
 from opencdp.sources.readers import FileStream
 from opencdp.sources.store import BatchToStore, StoredCounts
@@ -72,7 +73,9 @@ def _import_batches(
         prepared = preparer.prepare(batch, row_number)
         row_number += batch.num_rows
         report.rows_read += batch.num_rows
-        future = submit(BatchToStore(report.source_id, report.import_id, prepared))
+        future = submit(
+            BatchToStore(report.source_id, report.import_id, prepared, vault=prepared.vault)
+        )
         if pending is not None:
             report.add(pending[0].result(), pending[1])
         pending = (future, prepared)
@@ -92,11 +95,13 @@ def run_import(
     progress: Progress | None = None,
     cursor_column: str | None = None,
     on_start: Callable[[ImportReport], None] | None = None,
+    personal: PersonalData = PLAIN,
 ) -> ImportReport:
     """Import a stream of rows with `mapping`; `submit` hands a batch to the single writer.
 
     With `cursor_column`, the report's `cursor_value` is that column's value in the last row
-    (rows come ordered by it), where the next incremental run starts.
+    (rows come ordered by it), where the next incremental run starts. `personal` (the
+    workspace's) seals personal data on this thread, before the writer sees it.
     """
     check_columns(mapping, stream.columns)
     report = ImportReport(
@@ -104,7 +109,7 @@ def run_import(
     )
     if on_start is not None:
         on_start(report)
-    preparer = BatchPreparer(mapping, source_id)
+    preparer = BatchPreparer(mapping, source_id, personal)
     try:
         _import_batches(stream, preparer, report, submit, progress, cursor_column)
     finally:

@@ -33,11 +33,13 @@ def replay_import_row(
     batch = pa.RecordBatch.from_pydict(
         {str(k): pa.array([None if v is None else str(v)], pa.string()) for k, v in values.items()}
     )
-    prepared = prepare_batch(batch, parse_mapping(document), record.source_id, payload["row"])
+    prepared = prepare_batch(batch, parse_mapping(document), record.source_id, payload["row"],
+                             workspace.personal)  # fmt: skip
     if prepared.rejections.num_rows:
         reasons = "; ".join(prepared.rejections.column("reasons")[0].as_py())
         raise ReplayError(f"still invalid: {reasons}")
     batch_to_store = BatchToStore(
-        record.source_id, import_id, prepared, replayed=[record.quarantine_id]
-    )
+        record.source_id, import_id, prepared, replayed=[record.quarantine_id],
+        vault=prepared.vault,
+    )  # fmt: skip
     return workspace.submit_records(batch_to_store).result()

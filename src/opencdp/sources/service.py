@@ -39,7 +39,7 @@ def _run(
         report = run_import(
             stream, location=location, source_id=source_id, mapping=mapping,
             submit=workspace.submit_records, progress=progress, cursor_column=cursor_column,
-            on_start=on_start,
+            on_start=on_start, personal=workspace.personal,
         )  # fmt: skip
     except BaseException:
         if started:

@@ -15,6 +15,7 @@ from typing import Any
 
 import duckdb
 import orjson
+import pyarrow as pa
 
 from opencdp.collect.quarantine import Rejection, add_rejections, mark
 from opencdp.db.connection import fetch_one
@@ -30,6 +31,9 @@ class BatchToStore:
     replayed: list[int] = field(default_factory=list)  # quarantine rows this batch resolves
     screened: int = -1  # suppression version the rows were screened against (privacy)
     suppressed: int = 0  # rows dropped: they carried an erased person's identifier
+    # `identifier_values` rows of the batch's new identifiers (field encryption on); kept
+    # here, not in `prepared`, so screening cannot drop them with a row they also serve.
+    vault: pa.Table | None = None
 
     @property
     def weight(self) -> int:
@@ -54,13 +58,16 @@ def _rejection(batch: BatchToStore, row: dict[str, Any], now: datetime) -> Rejec
     """A refused row, with the import it came from so it can be fixed and replayed.
 
     Deduplicated on the row's place and values, not the import id: re-importing the same
-    file does not quarantine the same bad row twice.
+    file does not quarantine the same bad row twice. The quarantine seals the payload and
+    keys the dedupe text when field encryption is on (`collect/quarantine.stored_row`),
+    and keeps the identifiers the row yielded, as pseudonyms, for erasure to find.
     """
     values = orjson.loads(row["original"])
     where = {"row": row["row"], "values": values}
     payload = orjson.dumps({"import_id": batch.import_id, **where}).decode()
     return Rejection(batch.source_id, "import", "; ".join(row["reasons"]), payload, now,
-                     orjson.dumps(where).decode())  # fmt: skip
+                     orjson.dumps(where).decode(),
+                     identifiers=tuple(row.get("plain_identifiers") or ()))  # fmt: skip
 
 
 class SourceRecordStore:
@@ -95,6 +102,7 @@ class SourceRecordStore:
         if batch.prepared is not None:
             records, unchanged = self._upsert_records(con, batch, now)
             events = self._append_events(con, batch, now)
+            _store_vault(con, batch)
             rows = batch.prepared.rejections.to_pylist()
             rejections += [_rejection(batch, r, now) for r in rows]
         quarantined = add_rejections(con, rejections)
@@ -168,3 +176,25 @@ class SourceRecordStore:
             con.unregister("incoming_events")
             con.execute("DROP TABLE IF EXISTS new_import_events")
         return fresh
+
+
+def _store_vault(con: duckdb.DuckDBPyConnection, batch: BatchToStore) -> None:
+    """Vault the plaintext of the identifiers the stored rows hold, once: not those of rows
+    screening dropped (an erased person's), nor those already in the vault (a re-import)."""
+    vault, prepared = batch.vault, batch.prepared
+    if vault is None or vault.num_rows == 0 or prepared is None:
+        return
+    con.register("incoming_vault", vault)
+    con.register("vault_records", prepared.records.select(["identifiers"]))
+    con.register("vault_events", prepared.events.select(["identifiers"]))
+    try:
+        con.execute(
+            "INSERT INTO identifier_values SELECT identifier, token FROM incoming_vault v"
+            " SEMI JOIN (SELECT unnest(identifiers) AS i FROM vault_events UNION ALL"
+            "  SELECT j.key || ':' || (j.value ->> '$') FROM vault_records,"
+            "  json_each(identifiers) j) s ON s.i = v.identifier"
+            " ANTI JOIN identifier_values o ON o.identifier = v.identifier"
+        ).fetchall()
+    finally:
+        for name in ("incoming_vault", "vault_records", "vault_events"):
+            con.unregister(name)
