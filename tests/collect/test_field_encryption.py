@@ -8,22 +8,30 @@ column of the tables collection writes holds a fixture e-mail, phone, name or IP
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import orjson
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from opencdp.admin import Admin
-from opencdp.collect.messages import BatchEnvelope, InvalidMessage, normalize
+from opencdp.collect.messages import BatchEnvelope, EventRecord, InvalidMessage, normalize
+from opencdp.collect.opening import JSON_FIELDS, EventOpener
 from opencdp.collect.personal_fields import MessageSealer
 from opencdp.collect.vault import IdentifierVault
 from opencdp.config import load_settings
+from opencdp.crypto.personal import PersonalData
 from opencdp.workspace import Workspace
+from tests.collect.test_messages import json_values
+from tests.collect.test_messages import messages as any_messages
 from tests.collecting import collect
 
 EMAIL, PHONE, NAME, IP = "ann.tanaka@sakura-mail.jp", "+66812345678", "Tanaka", "203.0.113.77"
@@ -180,3 +188,76 @@ def test_the_size_limit_applies_to_what_the_client_sent(tmp_path: Path):
         for with_sealer in (None, sealer):
             with pytest.raises(InvalidMessage, match="over this source's limit"):
                 normalize(message, tight, None, with_sealer)
+
+
+# --- normalize with a sealer, then the readers' opening: the plain record again -------
+
+PERSONAL_KEYS = ["email", "phone", "firstName", "name", "ip", "note", "address", "dob"]
+members = st.dictionaries(
+    st.sampled_from([*PERSONAL_KEYS, "plan", "sku", "city"]) | st.text(max_size=8),
+    json_values | st.sampled_from(["ann@sakura-mail.jp", "1990-02-03", "081 234 5678"]),
+    max_size=6,
+)  # fmt: skip
+
+
+@st.composite
+def personal_messages(draw: st.DrawFn) -> dict[str, Any]:
+    message = draw(any_messages())
+    for field in ("properties", "traits"):
+        if draw(st.booleans()):
+            message[field] = draw(members)
+    if draw(st.booleans()):
+        message["context"] = {
+            "traits": draw(members), "ip": draw(st.sampled_from([IP, None, 7])),
+            "externalIds": [{"id": draw(st.text(min_size=1, max_size=9)), "type": "crm"}],
+        }  # fmt: skip
+    if draw(st.booleans()):
+        message["category"] = draw(members)  # an unknown top-level field: `extra`
+    return message
+
+
+@pytest.fixture(scope="module")
+def sealing(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PersonalData]:
+    personal = PersonalData(os.urandom(32), tmp_path_factory.mktemp("keys") / "keys.sqlite")
+    yield personal
+    personal.close()
+
+
+def as_row(record: EventRecord) -> dict[str, Any]:
+    """A record as a reader sees it: Segment names, JSON fields parsed."""
+    row: dict[str, Any] = {"userId": record.user_id, "anonymousId": record.anonymous_id,
+                           "previousId": record.previous_id}  # fmt: skip
+    for name in JSON_FIELDS:
+        text = getattr(record, name)
+        row[name] = None if text is None else orjson.loads(text)
+    return row
+
+
+@settings(max_examples=200, deadline=None)
+@given(message=personal_messages())
+def test_opening_what_sealing_stored_gives_the_plain_record(
+    sealing: PersonalData, message: dict[str, Any]
+):
+    envelope = BatchEnvelope("src", datetime(2026, 11, 1, tzinfo=UTC), client_ip=IP)
+    plain = normalize(message, envelope, None)
+    stored = normalize(message, envelope, None, MessageSealer(sealing, IdentifierVault()))
+    with duckdb.connect() as con:
+        con.execute("CREATE TABLE identifier_values (identifier VARCHAR, token VARCHAR)")
+        con.executemany("INSERT INTO identifier_values VALUES (?, ?)", list(stored.vault or []))
+        assert EventOpener(sealing, con).open_messages([as_row(stored)]) == [as_row(plain)]
+    assert [i.partition(":")[0] for i in stored.identifiers or []] == [
+        i.partition(":")[0] for i in plain.identifiers or []
+    ]
+    assert not set(stored.identifiers or []) & set(plain.identifiers or [])
+
+
+def test_a_client_value_that_looks_like_a_token_reads_back_as_sent(tmp_path: Path):
+    with open_workspace(tmp_path, "on", True) as ws:
+        admin = Admin(ws)
+        admin.create_source("web")
+        fake = {"note": "enc1:abc.def.ghi", "address": "enc1:x", "plan": "enc1:"}
+        collect(admin, [{"type": "identify", "userId": "u1", "traits": fake,
+                         "context": {"page": {"path": "enc1:y"}, "ip": "enc1:a.b.c"}}])  # fmt: skip
+        (event,) = admin.recent_events()
+        assert event["traits"] == fake
+        assert event["context"] == {"page": {"path": "enc1:y"}, "ip": "enc1:a.b.c"}

@@ -73,6 +73,7 @@ class IngestHandler:
         self.event_log = event_log
         self.suppression = suppression
         self.vault = vault or IdentifierVault()
+        self._vault_version = suppression.version if suppression is not None else 0
 
     def apply(
         self, con: duckdb.DuckDBPyConnection, payloads: Sequence[Ingest]
@@ -89,6 +90,9 @@ class IngestHandler:
                     drops[key] = drops.get(key, 0) + p.suppressed
             if drops:
                 record_drops(con, drops)
+            if suppression.version != self._vault_version:  # an erasure deletes vault rows
+                self.vault.forget()
+                self._vault_version = suppression.version
         batches = [EventBatch.of(p.records) if p.events is None else p.events for p in payloads]
         appended, publish = self.event_log.apply(con, batches)
         # Only records that passed screening: an erased person's identifiers stay out.

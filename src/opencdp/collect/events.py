@@ -18,7 +18,8 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
-from opencdp.collect.opening import EventOpener, personal_for
+from opencdp.collect.opening import EventOpener
+from opencdp.crypto.personal import personal_data
 from opencdp.privacy.enforce import CONSENTED_EVENTS
 
 EXPORT_FORMATS = ("jsonl", "csv", "parquet")
@@ -54,7 +55,7 @@ def recent_events(
     )
     names = [d[0] for d in cursor.description or []]
     rows = [_as_message(dict(zip(names, row, strict=True))) for row in cursor.fetchall()]
-    return EventOpener(personal_for(con), con).open_messages(rows)
+    return EventOpener(personal_data(con), con).open_messages(rows)
 
 
 def _as_message(row: dict[str, Any]) -> dict[str, Any]:
@@ -100,7 +101,7 @@ def export_events(
         raise ValueError(f"format must be one of {', '.join(EXPORT_FORMATS)}")
     lookups = con.cursor()  # vault queries while `con` streams the events
     try:
-        return _export(con, out, fmt, EventOpener(personal_for(con), lookups), source_id,
+        return _export(con, out, fmt, EventOpener(personal_data(con), lookups), source_id,
                        transform, purpose)  # fmt: skip
     finally:
         lookups.close()

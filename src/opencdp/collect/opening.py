@@ -6,7 +6,10 @@ edge, in Python, per batch: tokens are decrypted (their keys loaded in one go), 
 mapped back through the `identifier_values` vault, and the plain members sealing derived
 (`email_domain`, `birth_year`) are dropped again, so the API and CLI answer the same in
 both modes. A derived member equal to what its sealed value derives is indistinguishable
-from one the client sent itself, so such a client member is dropped too (documented).
+from one the client sent itself, so such a client member is dropped too.
+
+Only the places sealing writes to are opened, and a client string that merely looks like
+a token (`enc1:…`) is left as it is instead of failing the whole read.
 """
 
 from __future__ import annotations
@@ -18,23 +21,13 @@ import duckdb
 import orjson
 import pyarrow as pa
 
-from opencdp.crypto.personal import PersonalData, derived_members, personal_data
+from opencdp.crypto.personal import PersonalData, derived_members
 from opencdp.crypto.tokens import PREFIX
 
 # Segment names of the id columns → identifier type of their pseudonym.
 ID_FIELDS = {"userId": "user_id", "anonymousId": "anonymous_id", "previousId": "anonymous_id"}
 _MEMBERS = ("properties", "traits", "extra")  # objects whose personal members are sealed
 JSON_FIELDS = ("properties", "traits", "context", "integrations", "extra", "fixes")
-
-
-def personal_for(con: duckdb.DuckDBPyConnection) -> PersonalData:
-    """The data directory's `PersonalData`, found through a cursor: the lookup leaves a
-    result open on the connection it runs on, which would block the caller's next step."""
-    cursor = con.cursor()
-    try:
-        return personal_data(cursor)
-    finally:
-        cursor.close()
 
 
 class EventOpener:
@@ -59,16 +52,39 @@ class EventOpener:
             for name in _MEMBERS:
                 if isinstance(row.get(name), dict):
                     row[name] = self._members(row[name])
-            context = row.get("context")
-            if isinstance(context, dict):
-                traits = context.get("traits")
-                context = self.personal.open_all(context)
-                if isinstance(traits, dict):
-                    context["traits"] = self._members(traits)
-                row["context"] = context
-            if row.get("fixes") is not None:
-                row["fixes"] = self.personal.open_all(row["fixes"])
+            if isinstance(row.get("context"), dict):
+                row["context"] = self._context(row["context"])
+            if isinstance(row.get("fixes"), dict):
+                row["fixes"] = {path: self._fix(fix) for path, fix in row["fixes"].items()}
         return rows
+
+    def _open(self, value: Any) -> Any:
+        if not isinstance(value, str) or not value.startswith(PREFIX):
+            return value
+        try:
+            return self.personal.open(value)
+        except ValueError:  # a client's own text that looks like a token
+            return value
+
+    def _context(self, context: dict[str, Any]) -> dict[str, Any]:
+        opened = dict(context)
+        if "ip" in opened:
+            opened["ip"] = self._open(opened["ip"])
+        if isinstance(opened.get("traits"), dict):
+            opened["traits"] = self._members(opened["traits"])
+        external = opened.get("externalIds")
+        if isinstance(external, list):
+            opened["externalIds"] = [
+                {**entry, "id": self._open(entry["id"])}
+                if isinstance(entry, dict) and "id" in entry else entry
+                for entry in external
+            ]  # fmt: skip
+        return opened
+
+    def _fix(self, fix: Any) -> Any:
+        if not isinstance(fix, dict):
+            return fix
+        return {k: self._open(v) if k in ("original", "cleaned") else v for k, v in fix.items()}
 
     def open_batches(self, reader: pa.RecordBatchReader) -> pa.RecordBatchReader:
         """Batches whose JSON fields are JSON text (CSV and Parquet exports), opened."""
@@ -104,17 +120,16 @@ class EventOpener:
             " WHERE identifier IN (SELECT unnest($ids::VARCHAR[])) GROUP BY identifier",
             {"ids": wanted},
         ).fetchall()
-        self.personal.warm(token for _, token in found)
-        return {identifier: self.personal.open(token) for identifier, token in found}
+        self.personal.warm(_tokens([token for _, token in found]))
+        return {identifier: self._open(token) for identifier, token in found}
 
     def _members(self, members: dict[str, Any]) -> dict[str, Any]:
         """An object with its sealed members opened and the derived members dropped."""
         opened: dict[str, Any] = {}
         derived: dict[str, Any] = {}
         for key, stored in members.items():
-            value = stored
-            if isinstance(stored, str) and stored.startswith(PREFIX):
-                value = self.personal.open(stored)
+            value = self._open(stored)
+            if value is not stored:
                 derived.update(derived_members(key, value))
             opened[key] = value
         for key, value in derived.items():
@@ -124,8 +139,9 @@ class EventOpener:
 
 
 def _tokens(document: Any) -> Iterable[str]:
+    """Well-formed tokens anywhere in `document`, for `warm` (which loads their keys)."""
     if isinstance(document, str):
-        if document.startswith(PREFIX):
+        if document.startswith(PREFIX) and document.count(".") == 2:
             yield document
     elif isinstance(document, dict):
         for value in document.values():

@@ -28,9 +28,9 @@ import orjson
 from opencdp.collect.messages import EventRecord
 from opencdp.collect.vault import IdentifierVault, VaultRow
 from opencdp.crypto.personal import PersonalData
+from opencdp.crypto.tokens import PREFIX
 from opencdp.identity.model import Identifier
 from opencdp.identity.rules import IdentityRules
-from opencdp.security.pii import normalize_field
 
 _MEMO = 200_000  # identifiers whose stored form is remembered
 
@@ -71,8 +71,20 @@ class MessageSealer:
                     known.clear()
                 personal = known[key, in_person] = self.personal.schema.is_pii(key, in_person)
             if personal:
-                return self.personal.seal_members(subject, members, in_person)
+                return self._sealed_members(subject, members, in_person)
         return members
+
+    def _sealed_members(
+        self, subject: str, members: dict[str, Any], in_person: bool
+    ) -> dict[str, Any]:
+        sealed = self.personal.seal_members(subject, members, in_person) or {}
+        for key, value in members.items():  # a client's text that looks like a token
+            if (
+                isinstance(value, str) and value.startswith(PREFIX) and sealed[key] is value
+                and self.personal.schema.is_pii(key, in_person)
+            ):  # fmt: skip
+                sealed[key] = self.personal.seal(subject, value, key, untrusted=True)
+        return sealed
 
     def form(self, plain: str) -> tuple[str, str]:
         """(stored form, vault key) of one plain `type:value` identifier."""
@@ -140,11 +152,11 @@ class MessageSealer:
         if isinstance(traits, dict):
             sealed["traits"] = self._members(subject, traits)
         if "ip" in context:
-            sealed["ip"] = personal.seal(subject, context["ip"])
+            sealed["ip"] = personal.seal(subject, context["ip"], untrusted=True)
         external = context.get("externalIds")
         if isinstance(external, list):
             sealed["externalIds"] = [
-                {**entry, "id": personal.seal(subject, entry["id"])}
+                {**entry, "id": personal.seal(subject, entry["id"], untrusted=True)}
                 if isinstance(entry, dict) and "id" in entry else entry
                 for entry in external
             ]  # fmt: skip
@@ -165,7 +177,7 @@ class MessageSealer:
                 sealed[path] = fix
                 continue
             sealed[path] = {
-                k: personal.seal(subject, v, normalize_field(field))
+                k: personal.seal(subject, v, field, untrusted=True)
                 if k in ("original", "cleaned") else v
                 for k, v in fix.items()
             }  # fmt: skip

@@ -15,8 +15,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from opencdp.collect.opening import personal_for
-from opencdp.crypto.personal import PersonalData
+from opencdp.crypto.personal import PersonalData, personal_data
 from opencdp.db.connection import fetch_one
 from opencdp.identity.model import Identifier
 from opencdp.identity.rules import IdentityRules
@@ -77,7 +76,7 @@ def stored_row(personal: PersonalData, r: Rejection) -> list[Any]:
     ))  # fmt: skip
     subject = personal.subject(stored, fallback="quarantine:" + dedupe)
     key = stable_key(r.source_id, r.stage, dedupe)
-    payload = personal.seal(subject, r.payload)
+    payload = personal.seal(subject, r.payload, untrusted=True)
     return [r.source_id, r.stage, r.reason, payload, r.received_at, key, stored or None]
 
 
@@ -90,7 +89,7 @@ def add_rejections(
     `personal` defaults to the one registered for `con`'s database."""
     if not rejections:
         return 0
-    personal = personal or personal_for(con)
+    personal = personal or personal_data(con)
     rows: dict[int, list[Any]] = {}
     for r in rejections:
         row = stored_row(personal, r)
@@ -139,7 +138,7 @@ def get_quarantined(con: duckdb.DuckDBPyConnection, quarantine_id: int) -> Quara
 
 def _opened(con: duckdb.DuckDBPyConnection, rows: list[Any]) -> list[QuarantinedRecord]:
     """Rows with their payloads opened (sealed at rest when field encryption is on)."""
-    personal = personal_for(con)
+    personal = personal_data(con)
     personal.warm(row[4] for row in rows)
     return [
         QuarantinedRecord(q_id, source, stage, reason, personal.open(payload), received, status)

@@ -37,6 +37,11 @@ class IdentifierVault:
         """Whether `stored`'s plaintext is already in the vault (False when unsure)."""
         return stored in self._written
 
+    def forget(self) -> None:
+        """Forget what was written (an erasure may have deleted vault rows)."""
+        with self._lock:
+            self._written = set()
+
     def write(
         self, con: duckdb.DuckDBPyConnection, rows: Iterable[VaultRow]
     ) -> Callable[[], None] | None:

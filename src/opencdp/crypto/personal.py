@@ -111,9 +111,15 @@ class PersonalData:
 
     # --- values -----------------------------------------------------------------------
 
-    def seal(self, subject: str, value: Any, tag_kind: str | None = None) -> Any:
-        """A token for one value under `subject`'s key; `tag_kind` adds an equality tag."""
-        if self._sealer is None or value is None or (isinstance(value, str) and is_token(value)):
+    def seal(
+        self, subject: str, value: Any, tag_kind: str | None = None, *, untrusted: bool = False
+    ) -> Any:
+        """A token for one value under `subject`'s key; `tag_kind` adds an equality tag.
+        A value that is a token already passes through, unless it is `untrusted` (a
+        client's own text that only looks like one: sealed like any other string)."""
+        if self._sealer is None or value is None:
+            return value
+        if isinstance(value, str) and is_token(value) and not untrusted:
             return value
         text = orjson.dumps(value).decode()
         tagged = (
