@@ -67,8 +67,9 @@ def export_people(
     segment_id: str | None = None,
 ) -> int:
     """Write the consented profiles (of one segment, when given); returns how many."""
+    personal = personal_data(con)  # before the reader: it holds the connection's result
     relation = con.sql(_PEOPLE, params={"purpose": purpose, "segment_id": segment_id})
-    reader = opened_rows(relation.to_arrow_reader(batch_size=50_000), personal_data(con))
+    reader = opened_rows(relation.to_arrow_reader(batch_size=50_000), personal)
     return write_rows(reader, out, fmt, _JSON_COLUMNS)
 
 

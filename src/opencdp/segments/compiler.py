@@ -17,11 +17,10 @@ from typing import Any
 
 from sqlglot import exp
 
-from opencdp.crypto.personal import PLAIN, PersonalData
 from opencdp.privacy.consent import canonical_purpose
 from opencdp.segments import tree as t
 from opencdp.segments.errors import InvalidSegment
-from opencdp.segments.sealed import Sealing, in_test, listed, tag_of
+from opencdp.segments.sealed import PLAIN_DATA, Sealing, in_test, listed, tag_of
 from opencdp.segments.sql_events import EventSQL, where_test
 from opencdp.segments.sql_values import Params, json_path, json_text, try_cast, value_test
 from opencdp.segments.validate import check, check_sealed
@@ -62,14 +61,13 @@ class CompiledSegment:
 def compile_segment(tree: t.Node, *, computed: frozenset[str] = frozenset(),
                     segments: Mapping[str, str] | None = None,
                     restrict_to: str | None = None,
-                    personal: PersonalData = PLAIN) -> CompiledSegment:  # fmt: skip
+                    sealing: Sealing = PLAIN_DATA) -> CompiledSegment:  # fmt: skip
     """Compile `tree`. `computed`: names of computed traits (bare names resolve to them);
     `segments`: segment name → segment_id for `in_segment`; `restrict_to`: a table whose
-    `profile_id`s are the only profiles evaluated; `personal`: the data directory's
+    `profile_id`s are the only profiles evaluated; `sealing`: the data directory's
     encryption (identifiers pseudonymous, personal values sealed: segments/sealed.py).
     InvalidSegment for unknown segment names and tests sealed values cannot answer."""
     check(tree)
-    sealing = Sealing(personal)
     if sealing.enabled:
         check_sealed(tree, sealing, computed)
     if restrict_to is not None and not _TABLE_NAME.fullmatch(restrict_to):
@@ -169,10 +167,11 @@ class _Compiler:
             return self.prediction(node)
         if field.kind == "auto" and field.name in DERIVED_FIELDS and not self.is_computed(field):
             return self.derived(node)
-        column = "computed" if self.is_computed(field) else "traits"
+        is_computed = self.is_computed(field)
+        column = "computed" if is_computed else "traits"
         text = json_text(exp.column(column, PROFILES), field.name, self.params)
-        if self.sealing.is_sealed(field) and not isinstance(node, t.Exists):
-            return self.tag_test(node, text)
+        if self.sealing.is_sealed(field, is_computed) and not isinstance(node, t.Exists):
+            return self.tag_test(node, text, is_computed)
         return value_test(node, text, self.params)
 
     def by_forms(self, node: t.Compare | t.InList) -> bool:
@@ -180,12 +179,13 @@ class _Compiler:
         ignoring case unless encrypted (pseudonyms have no case; e-mails are normalised)."""
         return _texts(node) and (not node.ignore_case or self.sealing.enabled)
 
-    def tag_test(self, node: t.FieldCondition, text: exp.Expr) -> exp.Expr:
+    def tag_test(self, node: t.FieldCondition, text: exp.Expr,
+                 is_computed: bool = False) -> exp.Expr:  # fmt: skip
         """`=`, `!=`, `in` on a sealed value: its tag against the literals' tags (the only
         tests `check_sealed` lets through)."""
         assert isinstance(node, t.Compare | t.InList)
         literals, negated = listed(node)
-        tags = self.sealing.tags(node.field, literals)
+        tags = self.sealing.tags(node.field, literals, is_computed)
         return in_test(tag_of(text), tags, negated, self.params)
 
     def derived(self, node: t.FieldCondition) -> exp.Expr:

@@ -30,21 +30,26 @@ SEALED_HINT = "email_domain, birth_year (or age_band), city, country"
 
 @dataclass(frozen=True)
 class Sealing:
-    """What the compiler needs to know about the data directory's encryption."""
+    """What the compiler needs to know about the data directory's encryption: the
+    `PersonalData` (identity-hashed, one per directory) and the computed traits whose values
+    are copies of sealed tokens, with the tag kinds (source properties) they compare by."""
 
     personal: PersonalData = PLAIN
+    computed: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def enabled(self) -> bool:
         return self.personal.enabled
 
-    def is_sealed(self, field: t.Field) -> bool:
-        """Whether values of `field` are read from sealed tokens: a trait, computed trait
-        or property whose top-level key the PII schema names (ingest seals such a key's
-        value whole, and keeps derived names such as `city` plain)."""
+    def is_sealed(self, field: t.Field, is_computed: bool = False) -> bool:
+        """Whether values of `field` are read from sealed tokens: a computed trait copying
+        them, or a trait or property whose top-level key the PII schema names (ingest seals
+        such a key's value whole, and keeps derived names such as `city` plain)."""
         if not self.enabled or field.kind in ("identifier", "prediction"):
             return False
         top = field.name.split(".")[0]
+        if is_computed:
+            return top in dict(self.computed)
         schema = self.personal.schema
         return schema.is_pii(top, True) and normalize_field(top) not in DERIVED_FIELDS
 
@@ -56,10 +61,15 @@ class Sealing:
                 forms.append(self.personal.identifier(f"{kind}:{plain}").partition(":")[2])
         return list(dict.fromkeys(forms))
 
-    def tags(self, field: t.Field, values: tuple[t.Value, ...]) -> list[str]:
-        """The equality tags of literals for a sealed top-level field."""
-        kind = field.name.split(".")[-1]
-        return list(dict.fromkeys(self.personal.tag(kind, v) for v in values))
+    def tags(self, field: t.Field, values: tuple[t.Value, ...], is_computed: bool) -> list[str]:
+        """The equality tags of literals for a sealed top-level field (for a computed trait,
+        under each property it copies)."""
+        name = field.name.split(".")[0]
+        kinds = dict(self.computed).get(name, ()) if is_computed else (name,)
+        return list(dict.fromkeys(self.personal.tag(k, v) for k in kinds for v in values))
+
+
+PLAIN_DATA = Sealing()  # a connection without field encryption (the default)
 
 
 def listed(node: t.Compare | t.InList) -> tuple[tuple[t.Value, ...], bool]:

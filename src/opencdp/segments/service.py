@@ -19,16 +19,18 @@ import duckdb
 import orjson
 from sqlglot import exp
 
-from opencdp.crypto.personal import PersonalData, personal_data
+from opencdp.crypto.personal import personal_data
 from opencdp.privacy.consent import purposes_scope
 from opencdp.privacy.enforce import CONSENTED_PROFILES
 from opencdp.privacy.purposes import registered as registered_purposes
+from opencdp.profiles.computed.sealed import sealed_traits
 from opencdp.segments import membership
 from opencdp.segments.compiler import CompiledSegment, compile_segment
 from opencdp.segments.errors import InvalidSegment
 from opencdp.segments.json_form import from_json, to_json
 from opencdp.segments.parser import parse
 from opencdp.segments.references import referenced_segments
+from opencdp.segments.sealed import Sealing
 from opencdp.segments.text import to_text
 from opencdp.segments.tree import Node
 
@@ -53,10 +55,10 @@ def read_definition(
 def compile_tree(
     con: duckdb.DuckDBPyConnection, tree: Node, *, restrict_to: str | None = None
 ) -> CompiledSegment:
-    computed, segments, purposes, personal = compile_context(con)
+    computed, segments, purposes, sealing = compile_context(con)
     with purposes_scope(dict(purposes)):
         return compile_segment(tree, computed=computed, segments=dict(segments),
-                               restrict_to=restrict_to, personal=personal)  # fmt: skip
+                               restrict_to=restrict_to, sealing=sealing)  # fmt: skip
 
 
 def create_segment(
@@ -250,10 +252,8 @@ def dependency_levels(segments: list[dict[str, Any]]) -> list[list[dict[str, Any
 
 
 # computed names, segment ids by name, registered consent purposes by name, and the data
-# directory's encryption (hashed by identity: one object per open directory)
-Context = tuple[
-    frozenset[str], tuple[tuple[str, str], ...], tuple[tuple[str, str], ...], PersonalData
-]
+# directory's encryption (its PersonalData hashes by identity: one per open directory)
+Context = tuple[frozenset[str], tuple[tuple[str, str], ...], tuple[tuple[str, str], ...], Sealing]
 
 
 def compile_context(con: duckdb.DuckDBPyConnection) -> Context:
@@ -263,7 +263,8 @@ def compile_context(con: duckdb.DuckDBPyConnection) -> Context:
     segments = con.execute("SELECT name, segment_id FROM segments ORDER BY name").fetchall()
     purposes = tuple(sorted(registered_purposes(con).items()))
     named = tuple((str(n), str(i)) for n, i in segments)
-    return computed, named, purposes, personal_data(con)
+    personal = personal_data(con)
+    return computed, named, purposes, Sealing(personal, sealed_traits(con, personal))
 
 
 def shareable_sql(
@@ -285,10 +286,10 @@ def shareable_sql(
 def _shared(
     definition: str, context: Context, prefix: str, tables: tuple[tuple[str, str], ...]
 ) -> tuple[str, CompiledSegment]:
-    computed, segments, purposes, personal = context
+    computed, segments, purposes, sealing = context
     with purposes_scope(dict(purposes)):
         compiled = compile_segment(from_json(orjson.loads(definition)), computed=computed,
-                                   segments=dict(segments), personal=personal)  # fmt: skip
+                                   segments=dict(segments), sealing=sealing)  # fmt: skip
     swap = dict(tables)
 
     def rewrite(node: exp.Expression) -> exp.Expression:

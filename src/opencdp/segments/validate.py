@@ -235,15 +235,12 @@ def _sealed_refusal(node: t.FieldCondition, sealing: Sealing, computed: frozense
         field.kind == "auto" and field.name.split(".")[0] in computed)
     if field.kind == "auto" and field.name in _DERIVED and not is_computed:
         return ""
-    if not sealing.is_sealed(field):
+    if not sealing.is_sealed(field, is_computed):
         return ""
     if "." in field.name:
         return f"{field.name!r} lies inside a value stored encrypted: a segment cannot read it"
     if isinstance(node, t.Exists):
         return ""
-    if is_computed:
-        return (f"computed trait {field.name!r} holds encrypted personal values: a segment may "
-                "only test whether it exists")  # fmt: skip
     if equality and all(isinstance(v, str | int) and not isinstance(v, bool) for v in literals):
         return ""
     return (f"{field.name!r} is stored encrypted: only exists, =, != and in (whole values, "

@@ -10,13 +10,17 @@ ordering filters — is refused with the reason when the trait is defined.
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
+
+import duckdb
 
 from opencdp.crypto.personal import PersonalData
 from opencdp.profiles.computed.definition import (
     InvalidComputedTrait,
     PropertyFilter,
     TraitDefinition,
+    parse_definition,
 )
 from opencdp.security.pii import DERIVED_FIELDS, normalize_field
 
@@ -68,3 +72,31 @@ def _tagged(item: PropertyFilter, personal: PersonalData) -> PropertyFilter:
         tags = tuple(personal.tag(item.property, v) for v in item.value)
         return replace(item, value=tags, tagged=True)
     return replace(item, value=personal.tag(item.property, item.value), tagged=True)
+
+
+def copied_kinds(definition: TraitDefinition, personal: PersonalData) -> tuple[str, ...]:
+    """The sealed properties whose tokens a trait's value is a copy of (first, last,
+    most_frequent): their names are the tag kinds a segment compares it by."""
+    if definition.builtin is not None or definition.aggregate not in _COPYING | _BY_TAG:
+        return ()
+    if definition.aggregate in ("count", "distinct_count"):
+        return ()
+    return tuple(p for p in definition.properties if is_sealed(p, personal))
+
+
+def sealed_traits(
+    con: duckdb.DuckDBPyConnection, personal: PersonalData
+) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """(name, tag kinds) of the computed traits whose values are sealed tokens."""
+    if not personal.enabled:
+        return ()
+    rows = con.execute("SELECT name, definition FROM computed_traits ORDER BY name").fetchall()
+    found = []
+    for name, text in rows:
+        try:
+            kinds = copied_kinds(parse_definition(json.loads(text)), personal)
+        except InvalidComputedTrait:
+            continue
+        if kinds:
+            found.append((str(name), kinds))
+    return tuple(found)
