@@ -231,11 +231,10 @@ def erase_rows(con: duckdb.DuckDBPyConnection, subject: Subject) -> dict[str, An
     prepare(con, subject)
     personal = personal_data(con)
     condition, quarantine_params = quarantine_condition(subject, con)
-    found: tuple[set[str], set[str]] = (set(), set())
+    found = shred.Candidates()
     if personal.enabled:  # the keys their rows use, before the rows go
-        own, others = shred.candidates(con, subject)
-        others |= shred.quarantine_subjects(con, condition, quarantine_params) - own
-        found = (own, others)
+        found = shred.candidates(con, subject)
+        found.sealed |= shred.quarantine_subjects(con, condition, quarantine_params)
     seqs = [row[0] for row in con.execute("SELECT seq FROM _er_seqs").fetchall()]
     elsewhere = [row[0] for row in con.execute("SELECT profile_id FROM _er_elsewhere").fetchall()]
     ids: dict[str, Any] = {f"p{i}": p for i, p in enumerate(subject.profile_ids)}
@@ -283,7 +282,7 @@ def erase_rows(con: duckdb.DuckDBPyConnection, subject: Subject) -> dict[str, An
         counts["consent_ledger"] = _delete(con, "consent_ledger", where)
     for table in generic(present):
         counts[table] = _delete(con, table, in_profiles, ids)
-    letters = _dead_letters(con, subject.profile_ids, found[1])
+    letters = _dead_letters(con, subject.profile_ids, found.sealed)
     if segments:
         con.execute(
             "UPDATE segments s SET member_count = (SELECT count(*) FROM segment_members m"

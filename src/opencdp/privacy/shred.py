@@ -14,7 +14,10 @@ token of those rows and of the quarantined rows that mention them.
 Shared subjects (plan R11), the conservative rule: a key is destroyed when it belongs to one
 of the person's own identifiers (linked to their profile alone and not marked shared by
 identity), or, for any other key, when nothing left after the deletion names it: no identity
-link or refusal, and no remaining event or record listing an identifier with that pseudonym.
+link or refusal, no quarantined row listing it, and, for an identifier their rows listed, no
+remaining event or record listing it either (a subject found only inside their tokens, such
+as a dead letter's or a quarantined message's own key, is a row's own fallback key, so no
+scan of the log is made for it).
 Otherwise the key is kept, so a co-user of a shared browser (an anonymous id two people used)
 still reads their own data. The erased person's rows sealed under a kept key are deleted all
 the same, but copies of them in old backups stay readable; re-sealing the other person's
@@ -26,6 +29,7 @@ Off mode nothing is sealed: no key is looked for (`personal.enabled` is false).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 import duckdb
 import orjson
@@ -46,24 +50,34 @@ def pseudonym_of(stored: str) -> str | None:
     return value.removeprefix(BLOCKED_MARK)
 
 
-def candidates(con: duckdb.DuckDBPyConnection, subject: Subject) -> tuple[set[str], set[str]]:
-    """(their own keys, other keys their rows use), read after `erasure.prepare`."""
+@dataclass
+class Candidates:
+    """Keys an erasure may destroy, by how they were found (see the module)."""
+
+    own: set[str] = field(default_factory=set)  # their own identifiers' pseudonyms
+    listed: set[str] = field(default_factory=set)  # other identifiers their rows list
+    sealed: set[str] = field(default_factory=set)  # other subjects of tokens in their rows
+
+
+def candidates(con: duckdb.DuckDBPyConnection, subject: Subject) -> Candidates:
+    """What their rows use, read after `erasure.prepare` (before anything is deleted)."""
     own = {p for p in (pseudonym_of(t) for t in subject.texts) if p}
-    found: set[str] = set()
-    listed = con.execute(
+    listed: set[str] = set()
+    for (text,) in con.execute(
         "SELECT DISTINCT unnest(identifiers) FROM events WHERE seq IN (SELECT seq FROM _er_seqs)"
-    ).fetchall()
-    found |= {p for (text,) in listed if (p := pseudonym_of(str(text)))}
-    theirs = "(source_id, record_key) IN (SELECT source_id, record_key FROM _er_records)"
-    for (identifiers,) in con.execute(
-        f"SELECT identifiers::VARCHAR FROM source_records WHERE {theirs}"
     ).fetchall():
-        found |= _record_pseudonyms(identifiers)
-    found |= _column_subjects(con, "source_records", theirs)
-    found |= _column_subjects(con, "events", "seq IN (SELECT seq FROM _er_seqs)")
-    theirs = "profile_id IN (SELECT profile_id FROM _er_profiles)"
-    found |= _column_subjects(con, "profiles", theirs)
-    return own, found - own
+        if p := pseudonym_of(str(text)):
+            listed.add(p)
+    records = "(source_id, record_key) IN (SELECT source_id, record_key FROM _er_records)"
+    for (identifiers,) in con.execute(
+        f"SELECT identifiers::VARCHAR FROM source_records WHERE {records}"
+    ).fetchall():
+        listed |= _record_pseudonyms(identifiers)
+    sealed = _column_subjects(con, "source_records", records)
+    sealed |= _column_subjects(con, "events", "seq IN (SELECT seq FROM _er_seqs)")
+    sealed |= _column_subjects(con, "profiles",
+                               "profile_id IN (SELECT profile_id FROM _er_profiles)")  # fmt: skip
+    return Candidates(own, listed - own, sealed - own - listed)
 
 
 def quarantine_subjects(con: duckdb.DuckDBPyConnection, condition: str,
@@ -72,34 +86,44 @@ def quarantine_subjects(con: duckdb.DuckDBPyConnection, condition: str,
     return _column_subjects(con, "quarantine", condition, params)
 
 
-def kept_shared(con: duckdb.DuckDBPyConnection, others: set[str]) -> set[str]:
-    """Of `others` (keys not of their own identifiers), those something left still names:
-    read after the deletion, in the same transaction."""
-    if not others:
+def named(con: duckdb.DuckDBPyConnection, keys: set[str], *, scan: bool) -> set[str]:
+    """Of `keys`, those something left after the deletion still names (same transaction):
+    an identity link or refusal, a quarantined row's identifiers and, with `scan`, an event
+    or a record listing an identifier with that pseudonym (a scan of both tables, done only
+    for identifiers their rows listed that nobody is linked to)."""
+    if not keys:
         return set()
-    wanted = sorted(others)
-    named = {row[0] for row in con.execute(
+    wanted = sorted(keys)
+    params = {"p": wanted, "mark": BLOCKED_MARK}
+    queries = [
         "SELECT DISTINCT identifier_value FROM identity_links"
-        " WHERE identifier_value IN (SELECT unnest($p::VARCHAR[]))"
-        " UNION SELECT DISTINCT ltrim(identifier_value, $mark) FROM identity_violations"
+        " WHERE identifier_value IN (SELECT unnest($p::VARCHAR[]))",
+        "SELECT DISTINCT ltrim(identifier_value, $mark) FROM identity_violations"
         " WHERE ltrim(identifier_value, $mark) IN (SELECT unnest($p::VARCHAR[]))",
-        {"p": wanted, "mark": BLOCKED_MARK}).fetchall()}  # fmt: skip
-    rest = [p for p in wanted if p not in named]
-    if rest:
-        forms = [f"{k}:{m}{p}" for p in rest for k in _KINDS for m in ("", BLOCKED_MARK)]
-        for (text,) in con.execute(
-            "SELECT DISTINCT unnest(identifiers) FROM events"
-            " WHERE list_has_any(identifiers, $f::VARCHAR[])", {"f": forms},
-        ).fetchall():  # fmt: skip
-            if (p := pseudonym_of(str(text))) in others:
-                named.add(p)
-        test = " OR ".join(f"contains(identifiers::VARCHAR, $p{i})" for i in range(len(rest)))
-        for (identifiers,) in con.execute(
-            f"SELECT identifiers::VARCHAR FROM source_records WHERE {test}",
-            {f"p{i}": p for i, p in enumerate(rest)},
-        ).fetchall():  # fmt: skip
-            named |= _record_pseudonyms(identifiers) & others
-    return named
+    ]
+    if "identifiers" in _columns(con, "quarantine"):
+        queries.append(
+            "SELECT DISTINCT ltrim(split_part(i, ':', 2), $mark) FROM (SELECT unnest(identifiers)"
+            " AS i FROM quarantine) WHERE ltrim(split_part(i, ':', 2), $mark)"
+            " IN (SELECT unnest($p::VARCHAR[]))")  # fmt: skip
+    found = {row[0] for row in con.execute(" UNION ".join(queries), params).fetchall()}
+    rest = [p for p in wanted if p not in found]
+    if not scan or not rest:
+        return found
+    forms = [f"{k}:{m}{p}" for p in rest for k in _KINDS for m in ("", BLOCKED_MARK)]
+    for (text,) in con.execute(
+        "SELECT DISTINCT unnest(identifiers) FROM events"
+        " WHERE list_has_any(identifiers, $f::VARCHAR[])", {"f": forms},
+    ).fetchall():  # fmt: skip
+        if (p := pseudonym_of(str(text))) in keys:
+            found.add(p)
+    test = " OR ".join(f"contains(identifiers::VARCHAR, $p{i})" for i in range(len(rest)))
+    for (identifiers,) in con.execute(
+        f"SELECT identifiers::VARCHAR FROM source_records WHERE {test}",
+        {f"p{i}": p for i, p in enumerate(rest)},
+    ).fetchall():  # fmt: skip
+        found |= _record_pseudonyms(identifiers) & keys
+    return found
 
 
 def delete_vault(con: duckdb.DuckDBPyConnection, subject: Subject, keys: Iterable[str]) -> int:
@@ -114,13 +138,14 @@ def delete_vault(con: duckdb.DuckDBPyConnection, subject: Subject, keys: Iterabl
 
 
 def keys_to_destroy(
-    con: duckdb.DuckDBPyConnection, personal: PersonalData, found: tuple[set[str], set[str]]
+    con: duckdb.DuckDBPyConnection, personal: PersonalData, found: Candidates
 ) -> list[str]:
-    """The keys to destroy once the deletion commits (after it, same transaction)."""
+    """The keys to destroy once the deletion commits (read after it, same transaction)."""
     if not personal.enabled:
         return []
-    own, others = found
-    return sorted(own | (others - kept_shared(con, others)))
+    sealed = found.sealed - found.listed - found.own
+    keep = named(con, found.listed, scan=True) | named(con, sealed, scan=False)
+    return sorted(found.own | ((found.listed | sealed) - keep))
 
 
 def _record_pseudonyms(identifiers: str | None) -> set[str]:
@@ -149,6 +174,12 @@ def _column_subjects(
         f" FROM {table} WHERE {where}", params or {},
     ).fetchall()  # fmt: skip
     return {str(row[0]) for row in rows if row[0]}
+
+
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
+    return {row[0] for row in con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = ?"
+        " AND table_schema = 'main'", [table]).fetchall()}  # fmt: skip
 
 
 def _quote(name: str) -> str:
