@@ -246,6 +246,6 @@ def test_a_dead_letter_holds_no_plaintext_and_replays_the_same_bytes(tmp_path, e
         assert "ann@example.com" in hook.requests[-1].raw.decode()
         if encrypted:
             assert body.startswith("enc1:")
-            assert not any(text in body for text in [*PLAINTEXT, "Ann", "Bob"])
+            assert [t for t in PLAINTEXT if t in body] == []  # (3 letters may occur in base64)
         else:
             assert body.encode() == hook.requests[0].raw
