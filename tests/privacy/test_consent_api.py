@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from opencdp.api.app import create_app
 from opencdp.config import Settings
+from opencdp.privacy.plaintext import reveal
 from opencdp.workspace import admin_token
 from tests.api.security_helpers import user_token
 
@@ -41,9 +42,16 @@ def settle(client: TestClient) -> None:
 
 
 def ledger(client: TestClient) -> list[tuple[Any, ...]]:
-    return client.app.state.workspace.read(lambda con: con.execute(
-        "SELECT subject_type || ':' || subject_value, purpose, granted, source"
-        " FROM consent_ledger ORDER BY statement_id").fetchall())  # fmt: skip
+    """The ledger's statements, identifiers as typed (read through the vault when field
+    encryption stores them as pseudonyms)."""
+    ws = client.app.state.workspace
+
+    def read(con: Any) -> list[tuple[Any, ...]]:
+        rows = con.execute("SELECT subject_type || ':' || subject_value, purpose, granted, source"
+                           " FROM consent_ledger ORDER BY statement_id").fetchall()  # fmt: skip
+        return [tuple(row) for row in reveal(con, ws.personal, [list(r) for r in rows])]
+
+    return list(ws.read(read))
 
 
 def test_sec_gpc_records_a_denial_of_sale_and_advertising(client, write_key):
@@ -97,9 +105,10 @@ def test_recording_and_reading_consent(client, write_key):
         "analytics", "sms_marketing", "email_marketing"]  # newest first
     only = client.get("/v1/profiles/ann@mail.co.th/consents", params={"purpose": "sms"})
     assert [c["purpose"] for c in only.json()["consents"]] == ["sms_marketing"]
-    assert client.app.state.workspace.read(lambda con: con.execute(
-        "SELECT note FROM consent_ledger WHERE purpose = 'email_marketing'").fetchall()
-    ) == [("signup form",)]  # fmt: skip
+    ws = client.app.state.workspace
+    notes = ws.read(lambda con: con.execute(
+        "SELECT note FROM consent_ledger WHERE purpose = 'email_marketing'").fetchall())
+    assert [ws.personal.open(n) for (n,) in notes] == ["signup form"]  # sealed when on
 
 
 @pytest.mark.parametrize(("body", "reason"), [
