@@ -13,6 +13,7 @@ from opencdp.predict.features import features_at
 from opencdp.predict.propensity import NotEnoughExamples
 from opencdp.predict.service import refresh_due
 from opencdp.workspace import Workspace
+from tests.collecting import collect
 from tests.predict import shop
 from tests.predict.conftest import AS_OF
 
@@ -123,10 +124,27 @@ def test_too_few_examples_refuse_with_a_reason_and_the_failure_is_recorded(tmp_p
             "SELECT count(*) FROM profile_predictions").fetchone())[0] == 0  # fmt: skip
 
 
+def at(when) -> str:
+    return when.isoformat().replace("+00:00", "Z")
+
+
 def test_features_do_not_see_anything_after_the_cutoff(tmp_path):
-    """Time-split leakage: adding, changing and deleting later events changes no feature."""
+    """Time-split leakage: adding, changing and deleting later events changes no feature, nor
+    does a later login that merges an anonymous visitor's browsing into a customer (M9)."""
     cut = shop.NOW - timedelta(days=60)
     with Workspace(load_settings(env={}, data_dir=tmp_path / "data")) as ws:
+        admin = Admin(ws)
+        admin.create_source("site")
+        # a customer who orders, and a visitor who browses, before the cut-off (two profiles)
+        collect(admin, [
+            *({"type": "track", "userId": "buyer", "event": "Order Completed",
+               "properties": {"total": 30}, "timestamp": at(cut - timedelta(days=d))}
+              for d in (40, 20)),
+            *({"type": "track", "anonymousId": "visitor", "event": "Product Viewed",
+               "properties": {"product_id": "sku-001"}, "timestamp": at(cut - timedelta(days=d))}
+              for d in (30, 10, 5)),
+        ], source="site")  # fmt: skip
+        ws.profiles.catch_up()
         ws.write(lambda con: shop.load(con, shop.build(150, seed=5)))
         ws.write(lambda con: con.execute(
             "INSERT INTO computed_traits (name, definition) VALUES ('views', '{\"aggregate\":"
@@ -146,6 +164,15 @@ def test_features_do_not_see_anything_after_the_cutoff(tmp_path):
             )  # fmt: skip
 
         ws.write(rewrite_the_future)
+        # after the cut-off the visitor logs in as the customer: the two profiles merge
+        collect(admin, [{"type": "identify", "userId": "buyer", "anonymousId": "visitor",
+                         "timestamp": at(cut + timedelta(days=3))}], source="site")  # fmt: skip
+        ws.profiles.catch_up()
+        site = "(SELECT source_id FROM sources WHERE name = 'site')"
+        merged = ws.read(lambda con: con.execute(
+            "SELECT count(*), count(DISTINCT profile_id) FROM profile_events"
+            f" WHERE source_id = {site}").fetchone())  # fmt: skip
+        assert merged == (6, 1)
         after = ws.read(lambda con: features_at(con, cut))
     assert before.names == after.names
     assert list(before.profile_ids) == list(after.profile_ids)

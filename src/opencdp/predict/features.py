@@ -7,7 +7,9 @@ engagement (active days, views, carts, e-mail opens and clicks), channels, the t
 activity (e-mails sent to a person are not their activity) — and the numeric computed
 traits defined in the workspace are recomputed over those same events (their stored values
 are as of now, so using them would leak the outcome). Nothing at or after the cut-off is
-read, so changing later data cannot change the features (tested).
+read, so changing later data cannot change the features (tested); that includes merges of
+identities made later, which are undone for the cut-off (`attribution`), and outcomes are
+counted on today's profile of each row.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import duckdb
 import numpy as np
 from numpy.typing import NDArray
 
+from opencdp.predict.attribution import EVENTS, current_profiles, events_as_of
 from opencdp.predict.purchases import AMOUNT_SQL, ORDER_EVENT, floats
 from opencdp.profiles.computed.catalog import load_definitions
 from opencdp.profiles.computed.sql_parts import RECORDS_SELECT, Relations
@@ -36,7 +39,7 @@ ACTIVE_SQL = f"type IN {INTERACTIONS} AND NOT list_contains($passive, coalesce(e
 _FEATURES = f"""
 WITH e AS (
   SELECT profile_id, "timestamp", event, source_id, properties, {ACTIVE_SQL} AS active
-  FROM profile_events WHERE "timestamp" < $cut AND type IN {INTERACTIONS}
+  FROM {{events}} WHERE "timestamp" < $cut AND type IN {INTERACTIONS}
 )
 SELECT profile_id,
   epoch($cut - max("timestamp") FILTER (WHERE active)) / 86400 AS recency_days,
@@ -94,13 +97,15 @@ class Features:
 
 
 def features_at(con: duckdb.DuckDBPyConnection, cutoff: datetime, *, lookback_days: int = 365,
-                order_event: str = ORDER_EVENT,
-                traits: bool = True) -> Features:  # fmt: skip
-    """Features of every profile with an interaction in the `lookback_days` before `cutoff`."""
+                order_event: str = ORDER_EVENT, traits: bool = True,
+                current: bool = False) -> Features:  # fmt: skip
+    """Features of every profile with an interaction in the `lookback_days` before `cutoff`,
+    each event on its profile as of `cutoff` (`current`: on today's profiles, for scoring)."""
+    events = EVENTS if current else events_as_of(con, cutoff)
     params = {"cut": cutoff, "active_since": cutoff - timedelta(days=lookback_days),
               "order": order_event, "carts": list(CART_EVENTS),
               "passive": list(PASSIVE_EVENTS)}  # fmt: skip
-    cols = con.execute(_FEATURES, params).fetchnumpy()
+    cols = con.execute(_FEATURES.format(events=events), params).fetchnumpy()
     ids = np.asarray(cols.pop("profile_id"), dtype=object)
     names = list(cols)
     empty = np.zeros((0, len(names)))
@@ -110,7 +115,7 @@ def features_at(con: duckdb.DuckDBPyConnection, cutoff: datetime, *, lookback_da
     names.append("events_trend")
     values = np.column_stack([values, (recent + 1) / (prior + 1)])
     if traits:
-        trait_names, trait_values = _computed_traits_at(con, cutoff, ids)
+        trait_names, trait_values = _computed_traits_at(con, cutoff, ids, events)
         names += trait_names
         values = np.column_stack([values, trait_values]) if trait_names else values
     return Features(ids, names, values, cutoff)
@@ -120,7 +125,8 @@ def outcomes(con: duckdb.DuckDBPyConnection, profile_ids: NDArray[np.object_], *
              start: datetime, end: datetime,
              event: str | None) -> NDArray[np.float64]:  # fmt: skip
     """1.0 for each listed profile with the event in [start, end); with no event, any activity
-    of the person (interactions, not e-mails sent to them)."""
+    of the person (interactions, not e-mails sent to them). Profiles merged away since the
+    cut-off take the outcome of the profile that absorbed them."""
     params: dict[str, object] = {"start": start, "end": end}
     if event is not None:
         condition, params["event"] = "event = $event", event
@@ -130,11 +136,12 @@ def outcomes(con: duckdb.DuckDBPyConnection, profile_ids: NDArray[np.object_], *
         f'SELECT DISTINCT profile_id FROM profile_events WHERE {condition}'
         f' AND "timestamp" >= $start AND "timestamp" < $end', params,
     ).fetchnumpy()["profile_id"]  # fmt: skip
-    return np.isin(profile_ids, np.asarray(found, dtype=object)).astype(np.float64)
+    now = current_profiles(con, profile_ids)
+    return np.isin(now, np.asarray(found, dtype=object)).astype(np.float64)
 
 
 def _computed_traits_at(
-    con: duckdb.DuckDBPyConnection, cutoff: datetime, ids: NDArray[np.object_],
+    con: duckdb.DuckDBPyConnection, cutoff: datetime, ids: NDArray[np.object_], events: str,
 ) -> tuple[list[str], NDArray[np.float64]]:
     """The workspace's numeric computed traits recomputed over what existed before `cutoff`:
     events before it, and imported records last updated before it."""
@@ -144,7 +151,7 @@ def _computed_traits_at(
     if not traits or not ids.size:
         return [], np.zeros((len(ids), 0))
     stamp = cutoff.isoformat()
-    con.execute("CREATE OR REPLACE TEMP VIEW _predict_events AS SELECT * FROM profile_events"
+    con.execute(f"CREATE OR REPLACE TEMP VIEW _predict_events AS SELECT * FROM {events}"
                 f" WHERE \"timestamp\" < TIMESTAMPTZ '{stamp}'")  # fmt: skip
     con.execute("CREATE OR REPLACE TEMP VIEW _predict_records AS SELECT * FROM"
                 f" ({RECORDS_SELECT}) WHERE \"timestamp\" < TIMESTAMPTZ '{stamp}'")  # fmt: skip

@@ -6,7 +6,8 @@ asked otherwise), valued like them: `total`, else `revenue`, else `price` × `qu
 Items are the order's `products[].product_id` (or `sku`), or a single `product_id` / `sku`
 property (as on `Product Viewed`); categories the same way from `category`. Every query
 takes a time window [start, end): nothing at or after `end` is read, which is what keeps
-a model trained for a cut-off from seeing its own outcome.
+a model trained for a cut-off from seeing its own outcome; for the same reason summaries up to
+a cut-off put each order on its profile as of then (`attribution`: later merges undone).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import duckdb
 import numpy as np
 from numpy.typing import NDArray
 
+from opencdp.predict.attribution import EVENTS, current_profiles, events_as_of
 from opencdp.predict.btyd.summary import PurchaseSummary
 
 ORDER_EVENT = "Order Completed"
@@ -34,7 +36,7 @@ _SUMMARY = f"""
 WITH days AS (
     SELECT profile_id, date_trunc('day', "timestamp")::DATE AS day,
            sum(coalesce({AMOUNT_SQL}, 0)) AS value
-    FROM profile_events
+    FROM {{events}}
     WHERE event = $event AND "timestamp" >= $start AND "timestamp" < $end
     GROUP BY ALL
 )
@@ -65,11 +67,14 @@ class ProfileSummaries:
 
 def purchase_summaries(con: duckdb.DuckDBPyConnection, *, end: datetime,
                        start: datetime | None = None,
-                       event: str = ORDER_EVENT) -> ProfileSummaries:  # fmt: skip
-    """Every buyer's (x, t_x, T, mean repeat spend) from orders in [start, end), in days."""
+                       event: str = ORDER_EVENT,
+                       current: bool = False) -> ProfileSummaries:  # fmt: skip
+    """Every buyer's (x, t_x, T, mean repeat spend) from orders in [start, end), in days, on
+    their profiles as of `end` (`current`: today's profiles, for scoring)."""
+    events = EVENTS if current else events_as_of(con, end)
     params = {"event": event, "start": start or datetime(1970, 1, 1, tzinfo=end.tzinfo),
               "end": end, "end_day": end.date()}  # fmt: skip
-    cols = con.execute(_SUMMARY, params).fetchnumpy()
+    cols = con.execute(_SUMMARY.format(events=events), params).fetchnumpy()
     summary = PurchaseSummary.of(
         np.asarray(cols["x"], dtype=np.float64), np.asarray(cols["tx"], dtype=np.float64),
         np.asarray(cols["age"], dtype=np.float64), floats(cols["spend"]),
@@ -80,10 +85,12 @@ def purchase_summaries(con: duckdb.DuckDBPyConnection, *, end: datetime,
 def purchase_counts(con: duckdb.DuckDBPyConnection, profile_ids: NDArray[np.object_], *,
                     start: datetime, end: datetime,
                     event: str = ORDER_EVENT) -> NDArray[np.float64]:  # fmt: skip
-    """Purchase days of each listed profile in [start, end) (the holdout outcome)."""
+    """Purchase days of each listed profile in [start, end) (the holdout outcome), counted on
+    today's profile of each (a profile merged away since counts what absorbed it bought)."""
     cols = con.execute(_COUNTS, {"event": event, "start": start, "end": end}).fetchnumpy()
     found = dict(zip(cols["profile_id"].tolist(), cols["n"].tolist(), strict=True))
-    return np.array([found.get(p, 0) for p in profile_ids.tolist()], dtype=np.float64)
+    now = current_profiles(con, profile_ids).tolist()
+    return np.array([found.get(p, 0) for p in now], dtype=np.float64)
 
 
 def floats(column: object) -> NDArray[np.float64]:

@@ -76,7 +76,7 @@ def _run(read: Read, write: Write, record: registry.ModelRecord, options: dict[s
     def load(con: duckdb.DuckDBPyConnection) -> tuple[Any, Any, Any]:
         calibration = purchase_summaries(con, end=cutoff, event=event)
         actual = purchase_counts(con, calibration.profile_ids, start=cutoff, end=now, event=event)
-        return calibration, actual, purchase_summaries(con, end=now, event=event)
+        return calibration, actual, purchase_summaries(con, end=now, event=event, current=True)
 
     calibration, actual, current = read(load)
     s = current.summary

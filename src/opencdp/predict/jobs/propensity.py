@@ -74,7 +74,8 @@ def _run(read: Read, write: Write, record: registry.ModelRecord, kind: str,
     def load(con: duckdb.DuckDBPyConnection) -> tuple[Any, ...]:
         f0 = features_at(con, c0, lookback_days=lookback, order_event=order)
         f1 = features_at(con, c1, lookback_days=lookback, order_event=order)
-        current = features_at(con, now, lookback_days=lookback, order_event=order)
+        current = features_at(con, now, lookback_days=lookback, order_event=order,
+                              current=True)
         return f0, label(con, f0, c1), f1, label(con, f1, now), current
 
     f0, y0, f1, y1, current = read(load)
