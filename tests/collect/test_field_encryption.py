@@ -133,9 +133,13 @@ def test_the_quarantine_reads_and_replays_the_same(both: tuple[Admin, Admin]):
 
 
 def columns_as_text(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
-    names = [row[0] for row in con.execute(
-        "SELECT column_name FROM duckdb_columns() WHERE table_name = ?", [table]).fetchall()]
-    text = " || ' ' || ".join(f'coalesce(CAST("{n}" AS VARCHAR), \'\')' for n in names)
+    names = [
+        row[0]
+        for row in con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE table_name = ?", [table]
+        ).fetchall()
+    ]
+    text = " || ' ' || ".join(f"coalesce(CAST(\"{n}\" AS VARCHAR), '')" for n in names)
     return [row[0] for row in con.execute(f"SELECT {text} FROM {table}").fetchall()]
 
 
