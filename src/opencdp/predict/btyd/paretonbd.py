@@ -83,6 +83,8 @@ def _arrays(*values: Floats) -> tuple[Floats, ...]:
 
 
 _SERIES_Z = 0.75
+_SERIES_BANDS = (0.1, 0.3, 0.5, _SERIES_Z)
+_BLOCK = 8192
 _STEP = 0.25  # trapezoid step in log u (0.4 would lose four digits)
 
 
@@ -98,12 +100,15 @@ def _log_hyp2f1(a: Floats, b: Floats, z: Floats, d: Floats) -> Floats:
       purchases.
     """
     out = np.empty(z.shape)
-    near = z > _SERIES_Z
-    if not np.all(near):
-        far = ~near
-        out[far] = _log_series(a[far], b[far], z[far], d[far])
-    if np.any(near):
-        out[near] = _log_trapezoid(a[near], b[near], z[near], d[near])
+    below = 0.0
+    # rows in bands of z (the series' length follows the band's largest z), a block at a
+    # time so the terms × rows temporaries stay small for a million customers
+    for top, evaluate in (*((t, _log_series) for t in _SERIES_BANDS), (1.0, _log_trapezoid)):
+        band = np.flatnonzero((z > below) & (z <= top)) if below > 0 else np.flatnonzero(z <= top)
+        for start in range(0, len(band), _BLOCK):
+            rows = band[start:start + _BLOCK]
+            out[rows] = evaluate(a[rows], b[rows], z[rows], d[rows])
+        below = top
     return out
 
 
