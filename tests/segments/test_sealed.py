@@ -79,7 +79,7 @@ def test_equality_and_existence_on_sealed_values_still_work(on):
 
 
 def test_computed_traits_over_sealed_values(on, off):
-    for aggregate in ("sum", "max", "distinct_list"):
+    for aggregate in ("sum", "max", "avg"):
         definition = {"aggregate": aggregate, "property": "email"}
         with pytest.raises(InvalidComputedTrait, match="stored encrypted"):
             on.ws.write(lambda con, d=definition, a=aggregate: define(con, f"e_{a}", d))
@@ -91,6 +91,7 @@ def test_computed_traits_over_sealed_values(on, off):
         "favourite_email": {"aggregate": "most_frequent", "property": "email"},
         "emails": {"aggregate": "distinct_count", "property": "email"},
         "first_email": {"aggregate": "first", "property": "email"},
+        "all_emails": {"aggregate": "distinct_list", "property": "email"},
         "work_orders": {"aggregate": "count",
                         "where": [{"property": "email", "op": "in", "value": ["ANN@work.jp"]}]},
     }  # fmt: skip
@@ -105,6 +106,7 @@ def test_computed_traits_over_sealed_values(on, off):
     assert computed["favourite_email"] == "Ann@mail.co.jp "
     assert computed["emails"] == 2 and computed["work_orders"] == 1
     assert computed["first_email"] == "ann@mail.co.jp"
+    assert len(computed["all_emails"]) == 2 and "ann@work.jp" in computed["all_emails"]
     plain = off.get_profile("u-1")["computed_traits"]
     assert plain["favourite_email"] == "ann@work.jp" and plain["emails"] == 3
     assert plain["first_email"] == "ann@mail.co.jp" and plain["work_orders"] == 0

@@ -3,8 +3,9 @@
 A personal property is stored as a token `enc1:<subject>.<tag>.<body>`, a new one each time
 it is stated. `first`, `last`, `count` and `exists`-style reads copy tokens as they are,
 and the 360 view opens them. Aggregates that look inside values cannot: `most_frequent` and
-`distinct_count` group by the equality tag instead (case-folded, trimmed), and `where`
-filters compare tags with `=`, `!=` or `in`. The rest — sum, avg, min, max, distinct_list,
+`distinct_count` and `distinct_list` group by the equality tag instead (case-folded,
+trimmed; a list keeps one spelling per value, in token order rather than alphabetical),
+and `where` filters compare tags with `=`, `!=` or `in`. The rest — sum, avg, min, max,
 ordering filters — is refused with the reason when the trait is defined.
 """
 
@@ -25,7 +26,7 @@ from opencdp.profiles.computed.definition import (
 from opencdp.security.pii import DERIVED_FIELDS, normalize_field
 
 _COPYING = frozenset({"first", "last", "count"})
-_BY_TAG = frozenset({"most_frequent", "distinct_count"})
+_BY_TAG = frozenset({"most_frequent", "distinct_count", "distinct_list"})
 
 
 def is_sealed(prop: str, personal: PersonalData) -> bool:
@@ -43,8 +44,8 @@ def check_sealed(definition: TraitDefinition, personal: PersonalData) -> None:
     if sealed and definition.aggregate not in allowed:
         raise InvalidComputedTrait(
             f"{sealed[0]!r} is stored encrypted: {definition.aggregate} cannot read its values; "
-            "first, last, count, most_frequent and distinct_count can (the last two compare "
-            "whole values, ignoring case)"
+            "first, last, count, most_frequent, distinct_count and distinct_list can (the "
+            "last three compare whole values, ignoring case)"
         )
     for item in definition.where:
         if is_sealed(item.property, personal) and item.op not in ("=", "!=", "in"):
@@ -79,8 +80,8 @@ def copied_kinds(definition: TraitDefinition, personal: PersonalData) -> tuple[s
     most_frequent): their names are the tag kinds a segment compares it by."""
     if definition.builtin is not None or definition.aggregate not in _COPYING | _BY_TAG:
         return ()
-    if definition.aggregate in ("count", "distinct_count"):
-        return ()
+    if definition.aggregate in ("count", "distinct_count", "distinct_list"):
+        return ()  # numbers, or a list (its tokens are not compared one by one)
     return tuple(p for p in definition.properties if is_sealed(p, personal))
 
 

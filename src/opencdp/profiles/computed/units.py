@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+import sqlglot
 from sqlglot import exp
 
 from opencdp.profiles.computed.definition import TraitDefinition
@@ -60,12 +61,29 @@ def aggregate(definition: TraitDefinition, value: exp.Expr) -> exp.Expr:
         name = "arg_min" if kind == "first" else "arg_max"
         return _filtered(exp.Anonymous(this=name, expressions=[value, order_key()]), value)
     if kind == "distinct_list":
+        if definition.tagged:
+            return _distinct_by_tag(_filtered(exp.ArrayAgg(this=value), value.copy()))
         agg = exp.ArrayAgg(this=exp.Distinct(expressions=[value]))
         return exp.func("list_sort", _filtered(agg, value))
     if kind == "distinct_count":
         counted = tag_of(value) if definition.tagged else value
         return exp.Count(this=exp.Distinct(expressions=[counted]))
     raise AssertionError(f"no single-pass aggregate for {kind}")
+
+
+# One token per equality tag (the first in the list), sorted so the stored list is stable.
+_FIRST_OF_EACH_TAG = sqlglot.parse_one(
+    "list_sort(list_filter(tokens, (x, i) -> list_position(list_transform(tokens,"
+    " y -> split_part(y::VARCHAR, '.', 2)), split_part(x::VARCHAR, '.', 2)) = i))",
+    read="duckdb",
+)
+
+
+def _distinct_by_tag(tokens: exp.Expr) -> exp.Expr:
+    """distinct_list over sealed values: tokens differ per statement, so keep one per tag."""
+    return _FIRST_OF_EACH_TAG.transform(
+        lambda node: tokens.copy() if isinstance(node, exp.Column) and node.name == "tokens"
+        else node)  # fmt: skip
 
 
 def _key(definition: TraitDefinition, value: exp.Expr) -> exp.Expr:
