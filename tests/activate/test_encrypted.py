@@ -25,13 +25,14 @@ from tests.activate.conftest import NOW, SEGMENT
 from tests.activate.receiver import SECRET, receiver
 from tests.sources.conftest import POSTGRES_URL
 
+FAKE_TOKEN = "enc1:looks.like-one"  # a client's text that only looks like a token
 LONG_ADDRESS = "99/1 Moo 4, " + "Sukhumvit Road, " * 10  # over 128 characters: no tag
 PEOPLE: dict[str, dict[str, Any]] = {
     "p1": {"traits": {"email": "ann@example.com", "first_name": "Ann", "tier": "gold",
                       "address": LONG_ADDRESS},
            "links": ["email:ann@example.com"]},
     # no golden email: the least of two linked addresses (by plaintext) is sent
-    "p2": {"traits": {"first_name": "Bob", "tier": "silver"},
+    "p2": {"traits": {"first_name": "Bob", "tier": "silver", "code": FAKE_TOKEN},
            "links": ["email:zed@example.com", "email:bob@example.com", "phone:+66812345678"]},
     "p3": {"traits": {"tier": "gold"}, "computed": {"first_name": "Cat"},
            "links": ["email:cat@example.com"]},
@@ -39,7 +40,7 @@ PEOPLE: dict[str, dict[str, Any]] = {
            "links": ["email:dan@example.com"], "consent": False},
 }  # fmt: skip
 PLAINTEXT = ["ann@example.com", "zed@example.com", "bob@example.com", "Sukhumvit", "+66812345678"]
-HOOK_TRAITS = ["email", "phone", "first_name", "tier", "address"]
+HOOK_TRAITS = ["email", "phone", "first_name", "tier", "address", "code"]
 
 
 def _workspace(root: Path, encrypted: bool) -> Workspace:
@@ -203,7 +204,8 @@ def test_every_destination_receives_the_same_plaintext_on_and_off(pair, tmp_path
     first = on["webhook"][0]["entered"]
     assert first[1] == {"profile_id": "p2", "traits": {
         "email": "bob@example.com", "phone": "+66812345678", "first_name": "Bob",
-        "tier": "silver", "address": None}}, "the least linked address, as without encryption"
+        "tier": "silver", "address": None, "code": FAKE_TOKEN,
+    }}, "the least linked address, as without encryption; token-like text sent as it is"
     assert first[0]["traits"]["address"] == LONG_ADDRESS
     assert on["files"]["list changed"] == [  # the list sends no tier: only p2 changed there
         "Email Address,First Name,Last Name,Tags\nabe@example.com,Bob,,vip\n"

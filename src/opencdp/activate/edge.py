@@ -105,10 +105,23 @@ def _tokens(rows: Sequence[PlanRow], named: Sequence[dict[str, Any]]) -> Iterato
 
 def _plain(personal: PersonalData, value: Any) -> Any:
     """The plaintext of a value (any depth); a shredded one is no value."""
-    if value is None:
-        return None
-    opened = personal.open(value) if isinstance(value, str) else personal.open_all(value)
+    opened = _opened(personal, value)
     return None if opened == SHREDDED else opened
+
+
+def _opened(personal: PersonalData, value: Any) -> Any:
+    """Every token inside `value` opened; a client's own text that merely looks like a
+    token (in a trait that is not sealed) is sent as it is, as without encryption."""
+    if isinstance(value, str):
+        try:
+            return personal.open(value)
+        except ValueError:
+            return value
+    if isinstance(value, dict):
+        return {k: _opened(personal, v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_opened(personal, v) for v in value]
+    return value
 
 
 def _reopen(
@@ -138,7 +151,7 @@ def _least(
     workspace's `min(identifier_value)` picks."""
     opened = [
         (text, c["id"], c["value"]) for c in candidates or []
-        if isinstance(text := personal.open(c["value"]), str) and text != SHREDDED
+        if isinstance(text := _opened(personal, c["value"]), str) and text != SHREDDED
     ]  # fmt: skip
     if not opened:
         return None, value if not candidates else None
@@ -150,7 +163,7 @@ def _stable(personal: PersonalData, match: re.Match[str]) -> str:
     tag = match.group(1)
     if tag:
         return f'"#{tag}"'
-    plain = orjson.dumps(personal.open(match.group(0)[1:-1])).decode()
+    plain = orjson.dumps(_opened(personal, match.group(0)[1:-1])).decode()
     return orjson.dumps("=" + plain).decode()
 
 

@@ -79,10 +79,17 @@ def open_columns(personal: PersonalData, table: pa.Table) -> pa.Table:
         for start in range(0, len(values), _CHUNK):
             chunk = values[start : start + _CHUNK]
             personal.warm(chunk)
-            opened.extend(_text(personal.open(v)) for v in chunk)
+            opened.extend(_text(_open(personal, v)) for v in chunk)
         index = table.column_names.index(name)
         table = table.set_column(index, name, pa.array(opened, pa.string()))
     return table
+
+
+def _open(personal: PersonalData, value: str | None) -> Any:
+    try:
+        return personal.open(value)
+    except ValueError:  # an imported text that merely looks like a token: kept as read
+        return value
 
 
 def _text(value: Any) -> str | None:
