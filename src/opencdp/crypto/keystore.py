@@ -61,6 +61,27 @@ class SubjectKeys:
                 self._pending[subject] = key
             return self._remember(subject, key)
 
+    def reserve_many(self, subjects: Iterable[str]) -> None:
+        """`reserve` for many subjects in a few queries: existing keys are loaded, missing
+        ones made (pending), so sealing a whole import column queries nothing per subject."""
+        with self._lock:
+            wanted = [s for s in dict.fromkeys(subjects)
+                      if s not in self._cache and s not in self._pending]  # fmt: skip
+            found: dict[str, bytes] = {}
+            for start in range(0, len(wanted), _CHUNK):
+                chunk = wanted[start : start + _CHUNK]
+                marks = ",".join("?" * len(chunk))
+                for subject, blob in self._db.execute(
+                    f"SELECT subject, wrapped FROM subject_keys WHERE subject IN ({marks})",
+                    chunk,
+                ).fetchall():
+                    found[subject] = self._unwrap(subject, blob)
+            for subject in wanted:
+                key = found.get(subject)
+                if key is None:
+                    key = self._pending[subject] = secrets.token_bytes(KEY_BYTES)
+                self._remember(subject, key)
+
     def persist_pending(self) -> int:
         """Store every reserved key in one transaction; returns how many were new."""
         with self._lock:
