@@ -57,6 +57,20 @@ def plain(personal: PersonalData, document: Any, drop_derived: bool = True) -> A
     return opened
 
 
+def plain_fixes(ws: Workspace, stored: str | None) -> dict[str, Any] | None:
+    """A record's fixes as plaintext: a fixed identifier's cleaned value is stored as its
+    pseudonym (found through the vault), other values as tokens."""
+    if stored is None:
+        return None
+    fixes = plain(ws.personal, stored, drop_derived=False)
+    if ws.personal.enabled:
+        by_pseudonym = {k.partition(":")[2]: v for k, v in vault(ws).items()}
+        for fix in fixes.values():
+            if fix.get("cleaned") in by_pseudonym:
+                fix["cleaned"] = by_pseudonym[fix["cleaned"]]
+    return dict(fixes)
+
+
 def records(ws: Workspace) -> dict[str, tuple[Any, Any, Any]]:
     """record id → (identifiers, traits, fixes), all as plaintext."""
     rows = ws.read(lambda con: con.execute(
@@ -66,7 +80,7 @@ def records(ws: Workspace) -> dict[str, tuple[Any, Any, Any]]:
         r[0]: (
             plain_identifiers(ws, orjson.loads(r[1]) if r[1] else None),
             plain(ws.personal, r[2]) if r[2] else None,
-            plain(ws.personal, r[3]) if r[3] else None,
+            plain_fixes(ws, r[3]),
         )
         for r in rows
     }

@@ -225,3 +225,20 @@ def test_no_column_of_an_encrypted_import_holds_personal_data(pair, tmp_path):
             text = "\x01".join(str(v) for v in row).lower()
             leaks += [(table, s) for s in SECRETS if s.lower() in text]
     assert leaks == []
+
+
+def test_sealed_import_reads_back_after_reopening(tmp_path):
+    """The data keys made for a batch (`reserve_keys`) are stored with its commit."""
+    files = _files(tmp_path)
+    ws = _workspace(tmp_path, "sealed", True)
+    try:
+        _import_all(Admin(ws), files)
+        before = stored.records(ws)
+    finally:
+        ws.close()
+    ws = _workspace(tmp_path, "sealed", True)
+    try:
+        assert stored.records(ws) == before
+        assert "Somchai" in repr(before) and "[erased]" not in repr(before)
+    finally:
+        ws.close()

@@ -27,7 +27,7 @@ import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from opencdp.crypto.personal import PersonalData, derived_members
+from opencdp.crypto.personal import PersonalData, derived_members, subject_of_identifier
 from opencdp.identity.model import Identifier
 from opencdp.identity.rules import DEFAULT_PRIORITIES, IdentityRules
 from opencdp.security.pii import PERSONAL_KINDS
@@ -83,29 +83,33 @@ class BatchSealer:
             return SealedBatch()
         out = SealedBatch(original="sealed_original")
         identifiers: list[tuple[int, ColumnRule, pa.Array]] = []
+        new: dict[str, str] = {}
         for index, rule in rules:
             if rule.role == "identifier":
-                stored = self._pseudonyms(rule.name, self._text(batch.column(f"v{index}")), out)
+                stored = self._pseudonyms(rule.name, self._text(batch.column(f"v{index}")), new)
                 out.columns[f"h{index}"] = stored
                 out.values[index] = f"h{index}"
                 identifiers.append((index, rule, stored))
         subjects = self._subjects(identifiers, base.column("record_id"))
+        # Every key this batch seals under, loaded or made at once (not one query each).
+        personal.reserve_keys([*subjects, *(subject_of_identifier(m) for m in new)])
+        self._vault(new, out)
         for index, rule in rules:
             if rule.role == "record_id" or not is_personal(rule, personal):
                 continue
-            cleaned = _python(batch.column(f"v{index}"))
             if rule.role != "identifier":
                 tag = None if rule.kind in _NO_TAG_KINDS else rule.name
+                cleaned = _python(batch.column(f"v{index}"))
                 out.columns[f"s{index}"] = pa.array(
                     personal.seal_column(subjects, cleaned, tag), pa.string()
                 )
                 out.values[index] = f"s{index}"
-                self._derive(rule, cleaned, index, out)
+                self._derive(rule, batch.column(f"v{index}"), index, out)
             elif rule.name == "email":
-                self._derive(rule, cleaned, index, out)
+                self._derive(rule, batch.column(f"v{index}"), index, out)
             if f"f{index}" in base.column_names:
                 raw = batch.column(f"c{position[rule.column]}").to_pylist()
-                self._seal_fix(index, raw, base, subjects, cleaned, out)
+                self._seal_fix(index, raw, base, subjects, out)
         originals = base.column("original").to_pylist()
         sealed = personal.seal_column(subjects, originals)
         out.columns["sealed_original"] = pa.array(
@@ -114,25 +118,16 @@ class BatchSealer:
         return out
 
     def _seal_fix(
-        self,
-        index: int,
-        raw: list[Any],
-        base: pa.Table,
-        subjects: list[str],
-        cleaned: list[Any],
-        out: SealedBatch,
+        self, index: int, raw: list[Any], base: pa.Table, subjects: list[str], out: SealedBatch
     ) -> None:
-        """Seal the original and cleaned values of the rows whose fix is recorded."""
+        """Seal the originals of the rows whose fix is recorded; the cleaned value is the
+        one stored beside it (its token, or its pseudonym for an identifier)."""
         flags = base.column(f"f{index}").to_pylist()
         keep_raw = [r if f else None for r, f in zip(raw, flags, strict=True)]
-        keep_clean = [c if f else None for c, f in zip(cleaned, flags, strict=True)]
         out.columns[f"fo{index}"] = pa.array(
             self.personal.seal_column(subjects, keep_raw), pa.string()
         )
-        out.columns[f"fc{index}"] = pa.array(
-            self.personal.seal_column(subjects, keep_clean), pa.string()
-        )
-        out.fixes[index] = (f"fo{index}", f"fc{index}")
+        out.fixes[index] = (f"fo{index}", out.values[index])
 
     def _text(self, values: pa.ChunkedArray | pa.Array) -> pa.Array:
         """Values as the text plain mode stores (DuckDB's cast, e.g. `1.0` for a double)."""
@@ -147,25 +142,30 @@ class BatchSealer:
             self._con.unregister("sealing_values")
         return cast.column("v").combine_chunks()
 
-    def _pseudonyms(self, kind: str, texts: pa.Array, out: SealedBatch) -> pa.Array:
+    def _pseudonyms(self, kind: str, texts: pa.Array, new: dict[str, str]) -> pa.Array:
         """Stored value part of each identifier (`<pseudonym>` or `~<pseudonym>`), hashed
-        once per distinct value; vault rows for identifiers this import has not seen."""
+        once per distinct value; identifiers this import has not vaulted go to `new`
+        (stored → plain)."""
         distinct = pc.unique(texts).drop_null()
         stored: list[str] = []
         for value in distinct.to_pylist():
             plain = f"{kind}:{value}"
-            blocked = _RULES.is_blocked(Identifier(kind, value))
-            made = self.personal.identifier(plain, blocked)
+            made = self.personal.identifier(plain, _RULES.is_blocked(Identifier(kind, value)))
             stored.append(made.partition(":")[2])
             if made not in self._vaulted:
-                row = self.personal.vault_row(plain)
-                if row is not None:
-                    out.vault.append((made, row[1]))
-                if len(self._vaulted) >= _VAULT_MEMO:
-                    self._vaulted.clear()
-                self._vaulted.add(made)
+                new[made] = plain
         positions = pc.index_in(texts, value_set=distinct)
         return pc.take(pa.array(stored, pa.string()), positions)
+
+    def _vault(self, new: dict[str, str], out: SealedBatch) -> None:
+        """Each new identifier's plaintext, sealed under its own pseudonym's key."""
+        for made, plain in new.items():
+            row = self.personal.vault_row(plain)
+            if row is not None:
+                out.vault.append((made, row[1]))
+            if len(self._vaulted) >= _VAULT_MEMO:
+                self._vaulted.clear()
+            self._vaulted.add(made)
 
     def _subjects(
         self, identifiers: list[tuple[int, ColumnRule, pa.Array]], record_ids: pa.ChunkedArray
@@ -186,16 +186,21 @@ class BatchSealer:
         return [s if s is not None else self.personal.subject((), fallback=r)
                 for s, r in zip(chosen, rids, strict=True)]  # fmt: skip
 
-    def _derive(self, rule: ColumnRule, cleaned: list[Any], index: int, out: SealedBatch) -> None:
-        """Plain derived members of a personal column (`email_domain`, `birth_year`)."""
-        memo: dict[Any, dict[str, Any]] = {}
-        rows = [memo.setdefault(v, derived_members(rule.name, v)) if v is not None else {}
-                for v in cleaned]  # fmt: skip
-        names = {name for found in memo.values() for name in found}
+    def _derive(
+        self, rule: ColumnRule, values: pa.ChunkedArray, index: int, out: SealedBatch
+    ) -> None:
+        """Plain derived members of a personal column (`email_domain`, `birth_year`),
+        worked out once per distinct value."""
+        if isinstance(values, pa.ChunkedArray):
+            values = values.combine_chunks()
+        distinct = pc.unique(values).drop_null()
+        found = [derived_members(rule.name, v) for v in _python(distinct)]
+        names = {name for members in found for name in members}
         taken = {name for name, _ in out.derived}
+        positions = pc.index_in(values, value_set=distinct)
         for name in sorted(names - taken):
             column = f"d{index}_{len(out.derived)}"
-            out.columns[column] = pa.array([r.get(name) for r in rows])
+            out.columns[column] = pc.take(pa.array([m.get(name) for m in found]), positions)
             out.derived.append((name, column))
 
 
