@@ -13,6 +13,11 @@ which change with every statement. The plan's SQL fingerprints most rows itself;
 two kinds for this module to fingerprint after opening ("reopen"): a profile whose email or
 phone fallback has several candidates (the one sent is the least *plaintext*, as without
 encryption, which SQL cannot order) and values sealed without a tag (floats, long text).
+
+Known differences from a plain workspace: tags ignore letter case and surrounding spaces, so
+a sealed value changed only in those is not an update for an incremental sync (a full sync
+sends it); a value whose key was shredded is sent as missing, and so is a client's own text
+that is shaped exactly like a token but names no key (malformed ones are sent as they are).
 """
 
 from __future__ import annotations
