@@ -242,3 +242,23 @@ def test_sealed_import_reads_back_after_reopening(tmp_path):
         assert "Somchai" in repr(before) and "[erased]" not in repr(before)
     finally:
         ws.close()
+
+
+def test_an_email_record_id_is_stored_keyed(pair, tmp_path):
+    """R9: a record id column that holds e-mails is stored as `rid-` + a keyed hash."""
+    plain_admin, sealed_admin = pair
+    path = tmp_path / "list.csv"
+    path.write_text("email,first_name\nann@mail.com,Annabel\nbob@mail.com,Bobby\n")
+    mapping = {"columns": {"email": ["identifier:email", "record_id"],
+                           "first_name": "trait:first_name"}}  # fmt: skip
+    for admin in pair:
+        admin.create_source("list")
+        assert admin.import_file("list", path, mapping)["records_stored"] == 2
+        assert admin.import_file("list", path, mapping)["unchanged"] == 2
+    ids = {a: sorted(r[0] for r in _rows(a, "SELECT record_id FROM source_records"))
+           for a in pair}  # fmt: skip
+    assert ids[plain_admin] == ["ann@mail.com", "bob@mail.com"]
+    assert all(i.startswith("rid-") and "mail" not in i for i in ids[sealed_admin])
+    assert sorted(map(repr, stored.records(sealed_admin.ws).values())) == sorted(
+        map(repr, stored.records(plain_admin.ws).values())
+    )
