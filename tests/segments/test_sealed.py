@@ -117,3 +117,11 @@ def test_computed_traits_over_sealed_values(on, off):
         assert on.preview_segment(where)["sample"] == [ann], where
     with pytest.raises(InvalidSegment, match="email_domain"):
         on.preview_segment('favourite_email contains "ann"')
+
+
+def test_an_empty_literal_is_a_value_like_any_other(on, off):
+    """`!= ""` holds for every identifier present; `= ""` for none (no forms to bind)."""
+    for admin in (on, off):
+        assert admin.preview_segment('identifier("email") != ""')["count"] == 2
+        assert admin.preview_segment('identifier("email") = ""')["count"] == 0
+        assert admin.preview_segment('identifier("email") in [""]')["count"] == 0

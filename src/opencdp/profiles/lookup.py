@@ -73,7 +73,7 @@ def plain_candidates(kind: str, value: str, regions: _Regions | None = None) -> 
                     break
         if cleaned is not None:
             found.append(str(cleaned))
-    return [v for v in dict.fromkeys(found) if v]
+    return [v for v in dict.fromkeys(found) if v or v == value]  # '' only as typed
 
 
 def stored_forms(

@@ -81,7 +81,9 @@ def listed(node: t.Compare | t.InList) -> tuple[tuple[t.Value, ...], bool]:
 
 def in_test(value: exp.Expr, items: list[str], negated: bool, params: Params) -> exp.Expr:
     """`value [NOT] IN (items)`, false (never NULL) when `value` is missing."""
-    bound: list[exp.Expr] = [params.bind(item) for item in items] or [exp.null()]
+    if not items:  # nothing to be equal to
+        return value.is_(exp.null()).not_() if negated else exp.false()
+    bound: list[exp.Expr] = [params.bind(item) for item in items]
     test: exp.Expr = exp.In(this=value, expressions=bound)
     if negated:
         test = exp.Not(this=exp.Paren(this=test))
