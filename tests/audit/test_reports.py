@@ -65,7 +65,7 @@ def test_a_report_on_a_user_lists_what_they_accessed(admin):
     bob = _as(admin, "bob", reason="case 12")
     bob.get_profile("anon-1")
     bob.get_profile("anon-1")
-    bob.search_profiles("other")
+    bob.search_profiles("other-3")  # a whole id: encrypted search matches no fragment (R2)
     with pytest.raises(LookupError):
         bob.get_profile("nobody-at-all")
     report = admin.audit_report(user="bob")

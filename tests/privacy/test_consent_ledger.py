@@ -11,6 +11,7 @@ import pytest
 from opencdp.admin import Admin
 from opencdp.privacy import ledger
 from opencdp.privacy.consent import UnknownPurpose
+from opencdp.privacy.plaintext import reveal
 from opencdp.sources.mapping import MappingError
 from opencdp.workspace import Workspace
 from tests.collecting import collect
@@ -40,9 +41,17 @@ def consent_of(admin, identifier):
 
 
 def statements(admin, purpose=None):
-    return rows(admin, "SELECT subject_type || ':' || subject_value, purpose, granted, source"
-                " FROM consent_ledger WHERE ($p::VARCHAR IS NULL OR purpose = $p)"
-                " ORDER BY statement_id", {"p": purpose})  # fmt: skip
+    """The ledger's statements, identifiers as typed (through the vault when encrypted)."""
+    found = rows(admin, "SELECT subject_type || ':' || subject_value, purpose, granted, source"
+                 " FROM consent_ledger WHERE ($p::VARCHAR IS NULL OR purpose = $p)"
+                 " ORDER BY statement_id", {"p": purpose})  # fmt: skip
+    return revealed(admin, found)
+
+
+def revealed(admin, found):
+    """Rows with stored pseudonyms put back as typed (unchanged when encryption is off)."""
+    return [tuple(r) for r in admin.ws.read(
+        lambda con: reveal(con, admin.ws.personal, [list(r) for r in found]))]  # fmt: skip
 
 
 def test_segment_category_preferences_are_recorded_once_per_change(admin):
@@ -142,7 +151,8 @@ def test_expired_grants_do_not_count(admin):
     admin.ws.write(lambda con: ledger.derive_profiles(
         con, [r[0] for r in con.execute("SELECT profile_id FROM profile_consents").fetchall()],
         now=later))  # fmt: skip
-    assert rows(admin, "SELECT purpose, granted, subject FROM profile_consents ORDER BY 1") == [
+    assert revealed(admin, rows(admin, "SELECT purpose, granted, subject FROM profile_consents"
+                                       " ORDER BY 1")) == [
         ("email_marketing", True, "email:di@x.com"), ("sms_marketing", False, "email:di@x.com")]
     assert admin.ws.write(lambda con: ledger.expire_grants(con, now=later)) == []
 

@@ -16,6 +16,7 @@ to E.164) and pseudonymised before it is looked up, every type tried for a bare 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,6 +34,7 @@ from opencdp.profiles.lookup import split_identifier, stored_forms
 from opencdp.sources.history import import_mapping
 from opencdp.sources.mapping import Mapping, MappingError, parse_mapping
 
+_PSEUDONYM = re.compile(r"~?[A-Za-z0-9_-]{22}")  # how identifiers are stored when encrypted
 PROFILE_TYPE = "profile_id"  # the subject hash of a request made by profile id
 LOOSE = "loose"  # `resolve_text`: an identifier no profile holds, found elsewhere
 
@@ -138,6 +140,9 @@ def stored_candidates(con: duckdb.DuckDBPyConnection, text: str) -> list[tuple[s
     (`profiles.lookup.stored_forms`: normalised as ingest does, then pseudonymised)."""
     forms = list(stored_forms(con, text))
     forms.sort(key=lambda form: DEFAULT_PRIORITIES.get(form[0], 99))  # stable: typed first
+    kind, value = split_identifier(text.strip())
+    if kind is not None and _PSEUDONYM.fullmatch(value):  # a stored form, copied as it is
+        forms.append((kind, value))
     return forms
 
 
