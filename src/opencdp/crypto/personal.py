@@ -39,6 +39,7 @@ _FIELD = "pii"  # associated-data field of every token (see the module docstring
 BLOCKED_MARK = "~"  # `type:~<pseudonym>`: a placeholder value refused at ingest
 # Tags are kept for values people look up by equality; long free text gets none.
 _TAG_MAX_CHARS = 128
+_TAG_MEMO = 100_000  # (kind, value) → tag pairs kept
 # Fields whose value yields a derived, non-identifying member stored in plain text.
 _EMAIL_FIELDS = frozenset({"email", "emailaddress"})
 _BIRTH_FIELDS = frozenset({"birthday", "birthdate", "dateofbirth", "dob"})
@@ -59,6 +60,7 @@ class PersonalData:
         self._sealer: Sealer | None = None
         self._keys: SubjectKeys | None = None
         self._salt = b""
+        self._tags: dict[tuple[str, Any], str] = {}
         if master is not None:
             if keystore is None:
                 raise ValueError("field encryption needs a key store path")
@@ -158,10 +160,19 @@ class PersonalData:
         return self.tag(kind, value) if tagged else ""
 
     def tag(self, kind: str, value: Any) -> str:
-        """The equality tag of a value: what segments and quality compare when on."""
+        """The equality tag of a value: what segments and quality compare when on.
+        Memoised: tags are deterministic, so the memo reveals nothing a tag does not."""
         if self._sealer is None:
             return str(value)
-        return self._sealer.tag(normalize_field(kind), str(value).strip().casefold())
+        memo_key = (kind, value)
+        known = self._tags.get(memo_key)
+        if known is not None:
+            return known
+        made = self._sealer.tag(normalize_field(kind), str(value).strip().casefold())
+        if len(self._tags) >= _TAG_MEMO:
+            self._tags.clear()  # cheap bound; the hot values come back within a batch
+        self._tags[memo_key] = made
+        return made
 
     def open(self, value: Any) -> Any:
         """The plaintext of a token (`[erased]` once shredded); anything else unchanged."""

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import hmac
 import secrets
 from collections.abc import Sequence
 
@@ -55,9 +54,12 @@ class Sealer:
         return f"{PREFIX}{subject}.{tag}.{body}"
 
     def tag(self, kind: str, value: str) -> str:
-        """The equality tag of a normalised value of one kind (64 bits, keyed)."""
-        digest = hmac.digest(self._tag_key, f"{kind}:{value}".encode(), hashlib.sha256)
-        return base64.urlsafe_b64encode(digest[:_TAG_BYTES]).decode("ascii").rstrip("=")
+        """The equality tag of a normalised value of one kind (64 bits, keyed BLAKE2b: a
+        MAC like HMAC-SHA256, at a third of its cost on the collection path)."""
+        digest = hashlib.blake2b(
+            f"{kind}:{value}".encode(), key=self._tag_key, digest_size=_TAG_BYTES
+        ).digest()
+        return base64.urlsafe_b64encode(digest).decode("ascii").rstrip("=")
 
     def open(self, field: str, text: str) -> str:
         """The plaintext of a token; text that is not a token passes through unchanged."""

@@ -101,6 +101,7 @@ _NON_WORD = re.compile(r"[\W_]+")
 _WORDS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+")
 
 
+@lru_cache(maxsize=8192)
 def normalize_field(key: str) -> str:
     """`traits.First_Name` → `firstname`: the last dotted part, case-folded, letters/digits."""
     return _NON_WORD.sub("", key.rpartition(".")[2].casefold())
@@ -141,10 +142,7 @@ class PiiSchema:
         return replace(self, contextual=self.contextual | added) if added else self
 
     def is_pii(self, key: str, in_person: bool) -> bool:
-        field = normalize_field(key)
-        if field in self.fields:
-            return True
-        return in_person and (field in self.contextual or looks_personal(key))
+        return _is_pii(self, key, in_person)
 
     def is_pii_path(self, name: str) -> bool:
         """Whether a dotted trait or property path inside a person's data reaches personal
@@ -153,6 +151,15 @@ class PiiSchema:
         if not parts or normalize_field(parts[-1]) in DERIVED_FIELDS:
             return False
         return any(self.is_pii(part, True) for part in parts)
+
+
+@lru_cache(maxsize=16384)
+def _is_pii(schema: PiiSchema, key: str, in_person: bool) -> bool:
+    """`PiiSchema.is_pii`, memoised: collection asks it for every key of every message."""
+    field = normalize_field(key)
+    if field in schema.fields:
+        return True
+    return in_person and (field in schema.contextual or looks_personal(key))
 
 
 # --- what a workspace declares personal --------------------------------------------------
