@@ -133,3 +133,12 @@ def test_mode_is_decided_once_per_directory(tmp_path: Path) -> None:
     con2 = open_database(plain.database_path)
     assert not open_personal_data(plain, con2).enabled
     assert not open_personal_data(Settings(data_dir=other, field_encryption=True), con2).enabled
+
+
+def test_text_that_only_looks_like_a_token_reads_as_sent(tmp_path: Path) -> None:
+    personal = _on(tmp_path)
+    real = personal.seal("s1", "Ann")
+    forged = real[:-6] + ("AAAAAA" if not real.endswith("AAAAAA") else "BBBBBB")
+    for text in ("enc1:x", "enc1:", "enc1:a.b", forged):
+        assert personal.open(text) == text
+        assert personal.open_all({"k": [text]}) == {"k": [text]}

@@ -31,7 +31,14 @@ import orjson
 from opencdp.crypto.keys import derive_key, keyed_hash
 from opencdp.crypto.keystore import SubjectKeys
 from opencdp.crypto.pseudonyms import Pseudonyms
-from opencdp.crypto.tokens import PREFIX, SHREDDED, Sealer, is_token, subject_of, tag_of
+from opencdp.crypto.tokens import (
+    PREFIX,
+    SHREDDED,
+    CorruptToken,
+    Sealer,
+    is_token,
+    tag_of,
+)
 from opencdp.identity.rules import DEFAULT_PRIORITIES
 from opencdp.security.pii import DERIVED_FIELDS, PiiSchema, normalize_field
 
@@ -175,10 +182,17 @@ class PersonalData:
         return made
 
     def open(self, value: Any) -> Any:
-        """The plaintext of a token (`[erased]` once shredded); anything else unchanged."""
+        """The plaintext of a token (`[erased]` once shredded); anything else unchanged.
+
+        Text that only looks like a token (a client's own string in a field that is not
+        sealed) and fails to parse or authenticate is returned as it is: a read must
+        never fail on what a client sent."""
         if self._sealer is None or not isinstance(value, str) or not is_token(value):
             return value
-        text = self._sealer.open(_FIELD, value)
+        try:
+            text = self._sealer.open(_FIELD, value)
+        except (CorruptToken, ValueError):
+            return value
         return SHREDDED if text == SHREDDED else orjson.loads(text)
 
     def open_all(self, document: Any) -> Any:
@@ -198,7 +212,9 @@ class PersonalData:
         """Load the keys of many tokens in a few queries before opening them one by one."""
         if self._keys is not None:
             self._keys.load_many(
-                subject_of(t) for t in tokens if isinstance(t, str) and is_token(t)
+                t[len(PREFIX) :].partition(".")[0]
+                for t in tokens
+                if isinstance(t, str) and is_token(t)
             )
 
     def seal_members(
