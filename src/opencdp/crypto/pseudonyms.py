@@ -1,9 +1,10 @@
 """Keyed pseudonyms: what identity resolution, lookups and suppression compare instead of values.
 
-`type:value` becomes `type:<22 characters>` (HMAC-SHA256 under a key derived from the master
-key, cut to 128 bits, URL-safe base64). Equal normalised values give equal pseudonyms, so
-linking, lookups and suppression work unchanged, while the database never holds the value;
-without the master key a pseudonym cannot be tested against a guessed address. The `type:`
+`type:value` becomes `type:<22 characters>` (keyed BLAKE2b-128, a MAC at a third of
+HMAC-SHA256's cost, under a key derived from the master key; URL-safe base64). Equal
+normalised values give equal pseudonyms, so linking, lookups and suppression work
+unchanged, while the database never holds the value; without the master key a pseudonym
+cannot be tested against a guessed address. The `type:`
 prefix is kept readable so SQL can still split on the first colon.
 """
 
@@ -11,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import hmac
 from collections import OrderedDict
 
 from opencdp.crypto.keys import derive_key
@@ -33,7 +33,7 @@ class Pseudonyms:
         known = self._memo.get(text)
         if known is not None:
             return known
-        digest = hmac.digest(self._key, text.encode(), hashlib.sha256)[:_BYTES]
+        digest = hashlib.blake2b(text.encode(), key=self._key, digest_size=_BYTES).digest()
         made = base64.urlsafe_b64encode(digest).decode("ascii").rstrip("=")
         self._memo[text] = made
         if len(self._memo) > self._cache_size:
