@@ -87,6 +87,9 @@ def test_backup_then_erase_then_restore_reads_her_copies_as_erased(admin, on_set
     personal = admin.ws.personal
     made = admin.create_backup()
     tokens = backup_tokens(on_settings, Path(made["path"]), tmp_path / "parts")
+    parts = " ".join(p.name for p in (tmp_path / "parts").iterdir()).lower()
+    assert "key" not in parts and "subject" not in parts, "the keystore is never backed up"
+    assert (on_settings.data_dir / "keystore.sqlite").exists()
     opened = {t: personal.open(t) for t in tokens}
     hers = [t for t, v in opened.items() if v in (ANN.email, ANN.first_name, ANN.last_name)]
     his = [t for t, v in opened.items() if v in (BOB.email, BOB.first_name, BOB.last_name)]
