@@ -226,8 +226,12 @@ class Admin(PredictionAdmin,
         before = self.get_profile(identifier, limit=1)
         if not any(m["origin"] == origin for m in before["merges"]):
             raise NotFound(f"profile {before['profile_id']} has no merge caused by {origin!r}")
+        # The stored forms (pseudonyms when encrypted), read before the split, not the
+        # plaintext the view shows.
+        keys: list[tuple[str, str]] = self.ws.read(lambda con: con.execute(
+            "SELECT identifier_type, identifier_value FROM identity_links WHERE profile_id = ?",
+            [before["profile_id"]]).fetchall())  # fmt: skip
         self.ws.profiles.unmerge(origin)
-        keys = [(i["type"], i["value"]) for i in before["identifiers"]]
 
         def profiles_now(con: Any) -> list[str]:
             rows = con.execute(
